@@ -1,0 +1,74 @@
+/**
+ * One error type for the whole server. Codes are stable for programs; messages are for people,
+ * Chinese first, English when the client asks for it.
+ */
+const catalog = {
+  VALIDATION_FAILED: { status: 400, zh: '提交的内容有误，请检查后重试', en: 'The request is not valid' },
+  BAD_REQUEST: { status: 400, zh: '请求格式不正确', en: 'Malformed request' },
+  AUTH_REQUIRED: { status: 401, zh: '请先登录', en: 'Please sign in first' },
+  AUTH_INVALID: { status: 401, zh: '用户名或密码错误', en: 'Wrong username or password' },
+  AUTH_LOCKED: {
+    status: 423,
+    zh: '登录失败次数过多，账号已暂时锁定，请稍后再试',
+    en: 'Too many failed sign-ins; the account is locked for a while',
+  },
+  OTP_INVALID: { status: 401, zh: '验证码错误或已过期', en: 'The code is wrong or has expired' },
+  OTP_TOO_SOON: { status: 429, zh: '验证码发送过于频繁，请稍后再试', en: 'Please wait before asking for another code' },
+  CSRF_INVALID: {
+    status: 403,
+    zh: '页面已过期，请刷新后重试',
+    en: 'The page has expired; reload and try again',
+  },
+  FORBIDDEN: { status: 403, zh: '您没有权限执行此操作', en: 'You are not allowed to do this' },
+  NOT_FOUND: { status: 404, zh: '找不到该记录', en: 'Not found' },
+  ROUTE_NOT_FOUND: { status: 404, zh: '接口不存在', en: 'No such endpoint' },
+  CONFLICT: { status: 409, zh: '记录已被他人修改，请刷新后重试', en: 'Someone changed this first; reload and retry' },
+  DUPLICATE: { status: 409, zh: '记录已存在', en: 'Already exists' },
+  PAYLOAD_TOO_LARGE: { status: 413, zh: '提交的内容太大', en: 'The request is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, zh: '不支持的内容类型', en: 'Unsupported content type' },
+  RATE_LIMITED: { status: 429, zh: '操作过于频繁，请稍后再试', en: 'Too many requests; please slow down' },
+  NOT_READY: { status: 503, zh: '服务正在启动或维护中，请稍后再试', en: 'The service is not ready; try again shortly' },
+  INTERNAL: { status: 500, zh: '服务器内部错误，请稍后再试', en: 'Internal error; please try again later' },
+} as const satisfies Record<string, { status: number; zh: string; en: string }>;
+
+export type ErrorCode = keyof typeof catalog;
+
+/** A field-level problem, shown next to the field that caused it. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** The only error the server throws on purpose. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: FieldError[] | undefined;
+  /** Overrides the catalogue message (Chinese) when the situation needs a more precise one. */
+  readonly customMessage: string | undefined;
+
+  constructor(code: ErrorCode, opts: { message?: string; details?: FieldError[]; cause?: unknown } = {}) {
+    super(opts.message ?? catalog[code].zh, { cause: opts.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = catalog[code].status;
+    this.details = opts.details;
+    this.customMessage = opts.message;
+  }
+
+  /** The message in the reader's language (`zh` unless English was asked for). */
+  messageFor(lang: 'zh' | 'en'): string {
+    if (this.customMessage) return this.customMessage;
+    return catalog[this.code][lang];
+  }
+}
+
+/** HTTP status of a code, for the error handler and OpenAPI. */
+export function statusOf(code: ErrorCode): number {
+  return catalog[code].status;
+}
+
+/** Shorthand for "not found" — also what an out-of-jurisdiction record looks like. */
+export function notFound(): AppError {
+  return new AppError('NOT_FOUND');
+}

