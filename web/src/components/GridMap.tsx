@@ -1,0 +1,175 @@
+import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from 'react';
+import type { Geometry, GridFeature } from '../api.ts';
+import { aspectOf, bboxOf, fitProjection, labelPoint, pathData, scaleBar } from '../geo.ts';
+import { useT } from '../i18n.ts';
+
+interface Props {
+  features: GridFeature[];
+  /** Accessible name of the whole map, e.g. "城东村 网格地图". */
+  label: string;
+  selected: string | null;
+  onSelect: (code: string) => void;
+}
+
+/** Room around the shapes for the north arrow and the scale bar. */
+const PADDING = 28;
+const MIN_HEIGHT = 220;
+const MAX_HEIGHT = 520;
+/** Soft fills that keep ink labels above 7:1 contrast; neighbours differ so borders read clearly. */
+const FILLS = ['#f7e6dc', '#e3ebf4', '#e8f0dd', '#f3ead2', '#ece3f1'];
+
+/** True when the browser would show a focus ring (keyboard focus), not after a tap or click. */
+function focusVisible(el: Element): boolean {
+  try {
+    return el.matches(':focus-visible');
+  } catch {
+    return true;
+  }
+}
+
+type Drawable = { code: string; name: string; geometry: Geometry };
+
+/** Measures an element's content width and follows its changes. */
+function useWidth(fallback: number) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(fallback);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const update = () => setWidth(Math.max(200, Math.round(el.clientWidth)));
+    update();
+    if (typeof ResizeObserver === 'undefined') {
+      window.addEventListener('resize', update);
+      return () => window.removeEventListener('resize', update);
+    }
+    const ro = new ResizeObserver(update);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  return { ref, width };
+}
+
+/**
+ * An SVG drawing of a village's grids from their GeoJSON, without map tiles. The viewBox equals the
+ * drawn size in CSS pixels, so label sizes are real rem values and grow in large-text mode.
+ */
+export function GridMap({ features, label, selected, onSelect }: Props) {
+  const t = useT();
+  const { ref, width } = useWidth(360);
+  const [focused, setFocused] = useState<string | null>(null);
+
+  const drawables = useMemo<Drawable[]>(
+    () =>
+      features.flatMap((f) =>
+        f.geometry && (f.geometry.type === 'Polygon' || f.geometry.type === 'MultiPolygon')
+          ? [{ code: f.properties.code, name: f.properties.name, geometry: f.geometry }]
+          : [],
+      ),
+    [features],
+  );
+  const bbox = useMemo(() => bboxOf(drawables.map((d) => d.geometry)), [drawables]);
+
+  const drawing = useMemo(() => {
+    if (!bbox) return null;
+    const height = Math.round(Math.min(MAX_HEIGHT, Math.max(MIN_HEIGHT, width * aspectOf(bbox))));
+    const proj = fitProjection(bbox, width, height, PADDING);
+    const shapes = drawables.map((d, i) => {
+      const lp = labelPoint(d.geometry);
+      return {
+        ...d,
+        d: pathData(d.geometry, proj),
+        fill: FILLS[i % FILLS.length]!,
+        label: lp ? proj.project(lp) : null,
+      };
+    });
+    return { height, shapes, bar: scaleBar(proj.pxPerMetre, width / 4) };
+  }, [bbox, drawables, width]);
+
+  const onKey = (e: KeyboardEvent<SVGPathElement>, code: string) => {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      onSelect(code);
+    }
+  };
+
+  const highlight = drawing?.shapes.filter((s) => s.code === selected || s.code === focused) ?? [];
+  const barText = drawing?.bar
+    ? drawing.bar.metres >= 1000
+      ? t('map.km', { n: drawing.bar.metres / 1000 })
+      : t('map.metres', { n: drawing.bar.metres })
+    : '';
+
+  return (
+    <div ref={ref} className="grid-map">
+      {drawing ? (
+        <svg
+          viewBox={`0 0 ${width} ${drawing.height}`}
+          width={width}
+          height={drawing.height}
+          className="grid-map-svg"
+        >
+          <title>{label}</title>
+          <desc>{t('map.desc')}</desc>
+          {drawing.shapes.map((s) => (
+            // biome-ignore lint/a11y/useSemanticElements: an SVG shape cannot be a <button>; it gets the role, focus and keys.
+            <path
+              key={s.code}
+              d={s.d}
+              fill={s.fill}
+              className={s.code === selected ? 'grid-shape is-selected' : 'grid-shape'}
+              tabIndex={0}
+              role="button"
+              aria-pressed={s.code === selected}
+              onClick={() => onSelect(s.code)}
+              onKeyDown={(e) => onKey(e, s.code)}
+              onFocus={(e) => setFocused(focusVisible(e.currentTarget) ? s.code : null)}
+              onBlur={() => setFocused((f) => (f === s.code ? null : f))}
+            >
+              <title>{s.name}</title>
+            </path>
+          ))}
+          {/* Decoration only: the shapes above carry the names. Outlines are drawn again on top so a
+              selected or focused grid's border is never covered by a neighbour. */}
+          {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: nothing in this group is focusable. */}
+          <g aria-hidden="true" className="map-overlay">
+            {highlight.map((s) => (
+              <path
+                key={`hl-${s.code}`}
+                d={s.d}
+                className={s.code === focused ? 'grid-outline is-focused' : 'grid-outline'}
+              />
+            ))}
+            {drawing.shapes.map((s) =>
+              s.label ? (
+                <text
+                  key={`label-${s.code}`}
+                  x={s.label[0]}
+                  y={s.label[1]}
+                  className="map-label"
+                  textAnchor="middle"
+                  dominantBaseline="central"
+                >
+                  {s.name}
+                </text>
+              ) : null,
+            )}
+            <g className="map-north" transform={`translate(${width - 14} 18)`}>
+              <path d="M0 -12 L6 6 L0 2 L-6 6 Z" />
+              <text x="-10" y="0" textAnchor="end" dominantBaseline="middle">
+                {t('map.north')}
+              </text>
+            </g>
+            {drawing.bar ? (
+              <g className="map-scale" transform={`translate(12 ${drawing.height - 8})`}>
+                <path d={`M0 -6 V0 H${drawing.bar.px} V-6`} />
+                <text x={drawing.bar.px + 6} y="0">
+                  {barText}
+                </text>
+              </g>
+            ) : null}
+          </g>
+        </svg>
+      ) : null}
+    </div>
+  );
+}

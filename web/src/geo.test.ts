@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import type { Geometry } from './api.ts';
+import { aspectOf, bboxOf, fitProjection, labelPoint, pathData, scaleBar } from './geo.ts';
+
+// A 0.01° × 0.01° square near Nanchang County (28.5° N): about 978 m wide and 1,113 m tall.
+const square: Geometry = {
+  type: 'Polygon',
+  coordinates: [
+    [
+      [115.9, 28.5],
+      [115.91, 28.5],
+      [115.91, 28.51],
+      [115.9, 28.51],
+      [115.9, 28.5],
+    ],
+  ],
+};
+
+describe('grid map projection', () => {
+  it('finds the bounding box of polygons and multipolygons', () => {
+    const multi: Geometry = { type: 'MultiPolygon', coordinates: [square.coordinates as number[][][]] };
+    expect(bboxOf([square, multi])).toEqual({ minLon: 115.9, minLat: 28.5, maxLon: 115.91, maxLat: 28.51 });
+    expect(bboxOf([])).toBeNull();
+  });
+
+  it('shrinks longitude by cos(latitude), so a square in degrees is taller than wide', () => {
+    const bbox = bboxOf([square])!;
+    expect(aspectOf(bbox)).toBeCloseTo(1 / Math.cos(28.505 * (Math.PI / 180)), 3);
+  });
+
+  it('fits the box inside the padding, centred, north up', () => {
+    const bbox = bboxOf([square])!;
+    const p = fitProjection(bbox, 400, 300, 10);
+    const [x0, y0] = p.project([115.9, 28.51]); // north-west corner
+    const [x1, y1] = p.project([115.91, 28.5]); // south-east corner
+    expect(y0).toBeCloseTo(10, 6);
+    expect(y1).toBeCloseTo(290, 6);
+    expect((x0 + x1) / 2).toBeCloseTo(200, 6);
+    expect(x1 - x0).toBeCloseTo(280 * Math.cos(28.505 * (Math.PI / 180)), 6);
+    // 280 px for 0.01° of latitude ≈ 1,113 m.
+    expect(p.pxPerMetre).toBeCloseTo(280 / 1113.2, 4);
+  });
+
+  it('writes one closed subpath per ring, skipping rings with fewer than 3 points', () => {
+    const p = fitProjection(bboxOf([square])!, 100, 100, 0);
+    const d = pathData(square, p);
+    expect(d.startsWith('M')).toBe(true);
+    expect(d.match(/Z/g)).toHaveLength(1);
+    const broken: Geometry = { type: 'Polygon', coordinates: [[[115.9, 28.5]]] };
+    expect(pathData(broken, p)).toBe('');
+  });
+
+  it('labels a polygon at its centroid and a multipolygon at its largest part', () => {
+    expect(labelPoint(square)![0]).toBeCloseTo(115.905, 9);
+    expect(labelPoint(square)![1]).toBeCloseTo(28.505, 9);
+    const tiny = [
+      [116, 29],
+      [116.001, 29],
+      [116.001, 29.001],
+      [116, 29],
+    ];
+    const multi: Geometry = {
+      type: 'MultiPolygon',
+      coordinates: [[tiny], square.coordinates as number[][][]],
+    };
+    expect(labelPoint(multi)![0]).toBeCloseTo(115.905, 9);
+  });
+
+  it('picks a round scale-bar length that fits', () => {
+    expect(scaleBar(0.25, 100)).toEqual({ metres: 200, px: 50 }); // 400 m would not fit; 200 m is 1-2-5 round
+    expect(scaleBar(0.1, 120)).toEqual({ metres: 1000, px: 100 });
+    expect(scaleBar(0, 100)).toBeNull();
+  });
+});

@@ -1,0 +1,156 @@
+/**
+ * Drawing grid polygons without map tiles: an equirectangular projection scaled by cos(latitude),
+ * which is accurate enough at village scale (a few kilometres), fitted into an SVG box.
+ */
+import type { Geometry, Position } from './api.ts';
+
+export interface BBox {
+  minLon: number;
+  minLat: number;
+  maxLon: number;
+  maxLat: number;
+}
+
+/** Metres per degree of latitude (and of longitude at the equator), WGS 84 mean. */
+const METRES_PER_DEGREE = 111_320;
+
+function rings(geometry: Geometry): Position[][] {
+  return geometry.type === 'Polygon' ? geometry.coordinates : geometry.coordinates.flat();
+}
+
+function isPoint(p: Position): boolean {
+  return p.length >= 2 && Number.isFinite(p[0]) && Number.isFinite(p[1]);
+}
+
+/** The bounding box of all geometries, or null when there is no coordinate. */
+export function bboxOf(geometries: Iterable<Geometry>): BBox | null {
+  let minLon = Infinity;
+  let minLat = Infinity;
+  let maxLon = -Infinity;
+  let maxLat = -Infinity;
+  for (const g of geometries) {
+    for (const ring of rings(g)) {
+      for (const p of ring) {
+        if (!isPoint(p)) continue;
+        const lon = p[0]!;
+        const lat = p[1]!;
+        if (lon < minLon) minLon = lon;
+        if (lon > maxLon) maxLon = lon;
+        if (lat < minLat) minLat = lat;
+        if (lat > maxLat) maxLat = lat;
+      }
+    }
+  }
+  return minLon <= maxLon ? { minLon, minLat, maxLon, maxLat } : null;
+}
+
+/** A projection fitted to a box of `width` × `height` pixels. */
+export interface Projection {
+  project(p: Position): [number, number];
+  /** Screen pixels per metre on the ground. */
+  pxPerMetre: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * The aspect ratio (height ÷ width) of the bbox once longitudes are shrunk by cos(mid-latitude);
+ * used to choose the SVG's height for a given width.
+ */
+export function aspectOf(bbox: BBox): number {
+  const k = Math.cos(((bbox.minLat + bbox.maxLat) / 2) * (Math.PI / 180));
+  const w = (bbox.maxLon - bbox.minLon) * k;
+  const h = bbox.maxLat - bbox.minLat;
+  if (w <= 0 && h <= 0) return 1;
+  if (w <= 0) return 4;
+  return h / w;
+}
+
+/** Fits `bbox` into `width` × `height` with `padding` pixels on each side, centred, north up. */
+export function fitProjection(bbox: BBox, width: number, height: number, padding: number): Projection {
+  const k = Math.cos(((bbox.minLat + bbox.maxLat) / 2) * (Math.PI / 180));
+  const spanX = (bbox.maxLon - bbox.minLon) * k;
+  const spanY = bbox.maxLat - bbox.minLat;
+  const innerW = Math.max(1, width - 2 * padding);
+  const innerH = Math.max(1, height - 2 * padding);
+  // A degenerate box (a single point) still gets a finite scale: one "degree" spans the box.
+  const scale = Math.min(spanX > 0 ? innerW / spanX : Infinity, spanY > 0 ? innerH / spanY : Infinity);
+  const s = Number.isFinite(scale) ? scale : Math.min(innerW, innerH);
+  const offsetX = padding + (innerW - spanX * s) / 2;
+  const offsetY = padding + (innerH - spanY * s) / 2;
+  return {
+    project(p) {
+      const x = offsetX + ((p[0] ?? 0) - bbox.minLon) * k * s;
+      const y = offsetY + (bbox.maxLat - (p[1] ?? 0)) * s;
+      return [x, y];
+    },
+    pxPerMetre: s / METRES_PER_DEGREE,
+    width,
+    height,
+  };
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;
+
+/** SVG path data for a Polygon or MultiPolygon; holes rely on `fill-rule: evenodd`. */
+export function pathData(geometry: Geometry, projection: Projection): string {
+  const parts: string[] = [];
+  for (const ring of rings(geometry)) {
+    const pts = ring.filter(isPoint).map((p) => projection.project(p));
+    if (pts.length < 3) continue;
+    parts.push(`M${pts.map(([x, y]) => `${round(x)} ${round(y)}`).join('L')}Z`);
+  }
+  return parts.join('');
+}
+
+/** Signed area and centroid of one ring (shoelace formula), in the ring's own coordinates. */
+function ringCentroid(ring: Position[]): { area: number; x: number; y: number } {
+  let a = 0;
+  let cx = 0;
+  let cy = 0;
+  const pts = ring.filter(isPoint);
+  // Relative to the first point: with raw longitudes (~116°) the cross products cancel badly.
+  const ox = pts[0]?.[0] ?? 0;
+  const oy = pts[0]?.[1] ?? 0;
+  for (let i = 0; i < pts.length; i++) {
+    const p0 = pts[i]!;
+    const p1 = pts[(i + 1) % pts.length]!;
+    const x0 = p0[0]! - ox;
+    const y0 = p0[1]! - oy;
+    const x1 = p1[0]! - ox;
+    const y1 = p1[1]! - oy;
+    const cross = x0 * y1 - x1 * y0;
+    a += cross;
+    cx += (x0 + x1) * cross;
+    cy += (y0 + y1) * cross;
+  }
+  a /= 2;
+  if (a === 0) {
+    // Degenerate ring: fall back to the mean of its points.
+    const n = pts.length || 1;
+    return { area: 0, x: pts.reduce((s, p) => s + p[0]!, 0) / n, y: pts.reduce((s, p) => s + p[1]!, 0) / n };
+  }
+  return { area: Math.abs(a), x: ox + cx / (6 * a), y: oy + cy / (6 * a) };
+}
+
+/** Where to put a grid's label: the centroid of its largest outer ring, in lon/lat. */
+export function labelPoint(geometry: Geometry): Position | null {
+  const outers =
+    geometry.type === 'Polygon' ? [geometry.coordinates[0]] : geometry.coordinates.map((p) => p[0]);
+  let best: { area: number; x: number; y: number } | null = null;
+  for (const ring of outers) {
+    if (!ring || ring.length < 3) continue;
+    const c = ringCentroid(ring);
+    if (!best || c.area > best.area) best = c;
+  }
+  return best ? [best.x, best.y] : null;
+}
+
+/** A scale bar of a round length (1, 2 or 5 × 10^n metres) no longer than `maxPx` pixels. */
+export function scaleBar(pxPerMetre: number, maxPx: number): { metres: number; px: number } | null {
+  if (!(pxPerMetre > 0) || !(maxPx > 0)) return null;
+  const maxMetres = maxPx / pxPerMetre;
+  const pow = 10 ** Math.floor(Math.log10(maxMetres));
+  const metres = [5, 2, 1].map((m) => m * pow).find((m) => m <= maxMetres) ?? pow;
+  return { metres, px: metres * pxPerMetre };
+}
