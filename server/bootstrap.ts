@@ -12,7 +12,10 @@ import { LogSmsSender } from './lib/sms.ts';
  * Opens the database (taking the folder lock on PGlite), applies migrations and assembles the
  * services. Used by the server, the CLI and tests alike.
  */
-export async function createContext(config: Config, opts: { log?: Logger; migrate?: boolean } = {}): Promise<AppContext> {
+export async function createContext(
+  config: Config,
+  opts: { log?: Logger; migrate?: boolean } = {},
+): Promise<AppContext> {
   const log = opts.log ?? createLogger(config.logLevel);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {

@@ -8,10 +8,10 @@ import { FolderLockedError } from './db/lock.ts';
 import { describeSchema, SNAPSHOT_FILE } from './db/snapshot.ts';
 import { loadConfig } from './lib/config.ts';
 import { AppError } from './lib/errors.ts';
+import { startServer } from './main.ts';
 import { seedDemoCounty } from './modules/demo/demo.seed.ts';
 import { importGridsFile, importOrgsFile } from './modules/orgs/orgs.import.ts';
 import { createUser } from './modules/users/users.service.ts';
-import { startServer } from './main.ts';
 
 const program = new Command();
 program
@@ -19,7 +19,9 @@ program
   .description('共治 Gongzhi — 县域基层社会治理平台 / grassroots social governance platform')
   .showHelpAfterError('（使用 --help 查看用法 / use --help for usage）');
 
-async function withContext<T>(fn: (ctx: Awaited<ReturnType<typeof createContext>>) => Promise<T>): Promise<T> {
+async function withContext<T>(
+  fn: (ctx: Awaited<ReturnType<typeof createContext>>) => Promise<T>,
+): Promise<T> {
   const ctx = await createContext(loadConfig());
   try {
     return await fn(ctx);
@@ -60,7 +62,11 @@ program
     if (!opts.demo) throw new InvalidArgumentError('请指定 --demo / pass --demo');
     await withContext(async (ctx) => {
       const r = await seedDemoCounty(ctx);
-      console.log(r.created ? `演示县已载入 / demo county loaded (${ctx.config.countyCode})` : '演示县已存在，未做改动 / already loaded');
+      console.log(
+        r.created
+          ? `演示县已载入 / demo county loaded (${ctx.config.countyCode})`
+          : '演示县已存在，未做改动 / already loaded',
+      );
     });
   });
 
@@ -70,24 +76,36 @@ imp
   .description('导入组织架构 CSV（列：code,name,kind,parent_code,subtype）；有任何错误则整体不导入')
   .option('--dry-run', '只校验不写入 / validate only')
   .action(async (file: string, opts: { dryRun?: boolean }) => {
-    await withContext(async (ctx) => report(await importOrgsFile(ctx, systemActor(ctx.config.countyCode), file, opts)));
+    await withContext(async (ctx) =>
+      report(await importOrgsFile(ctx, systemActor(ctx.config.countyCode), file, opts)),
+    );
   });
 imp
   .command('grids <geojson>')
-  .description('导入网格 GeoJSON（FeatureCollection，properties.code 为 15 位网格编码）；有任何错误则整体不导入')
+  .description(
+    '导入网格 GeoJSON（FeatureCollection，properties.code 为 15 位网格编码）；有任何错误则整体不导入',
+  )
   .option('--dry-run', '只校验不写入 / validate only')
   .action(async (file: string, opts: { dryRun?: boolean }) => {
-    await withContext(async (ctx) => report(await importGridsFile(ctx, systemActor(ctx.config.countyCode), file, opts)));
+    await withContext(async (ctx) =>
+      report(await importGridsFile(ctx, systemActor(ctx.config.countyCode), file, opts)),
+    );
   });
 
 function report(r: { imported: number; errors: { line: number; reason: string }[]; dryRun: boolean }) {
   if (r.errors.length) {
     for (const e of r.errors) console.error(e.reason);
-    console.error(`\n共 ${r.errors.length} 处错误，未导入任何数据 / ${r.errors.length} error(s), nothing imported`);
+    console.error(
+      `\n共 ${r.errors.length} 处错误，未导入任何数据 / ${r.errors.length} error(s), nothing imported`,
+    );
     process.exitCode = 1;
     return;
   }
-  console.log(r.dryRun ? `校验通过：${r.imported} 条 / valid: ${r.imported} rows` : `已导入 ${r.imported} 条 / imported ${r.imported} rows`);
+  console.log(
+    r.dryRun
+      ? `校验通过：${r.imported} 条 / valid: ${r.imported} rows`
+      : `已导入 ${r.imported} 条 / imported ${r.imported} rows`,
+  );
 }
 
 const user = program.command('user').description('管理工作人员账号 / staff accounts');
@@ -122,9 +140,12 @@ program
   .description('备份内置数据库（服务运行中也可一致备份）；PostgreSQL 请用 pg_dump，见 docs/OPERATIONS.md')
   .action(async (file: string) => {
     const config = loadConfig();
-    if (config.databaseUrl) throw new InvalidArgumentError('使用 PostgreSQL 时请用 pg_dump 备份（docs/OPERATIONS.md）');
+    if (config.databaseUrl)
+      throw new InvalidArgumentError('使用 PostgreSQL 时请用 pg_dump 备份（docs/OPERATIONS.md）');
     const r = await backupEmbedded(config.dataDir, file);
-    console.log(`备份完成 / backup written: ${file} (${(r.bytes / 1e6).toFixed(1)} MB${r.viaServer ? ', 在线 online' : ''})`);
+    console.log(
+      `备份完成 / backup written: ${file} (${(r.bytes / 1e6).toFixed(1)} MB${r.viaServer ? ', 在线 online' : ''})`,
+    );
   });
 
 program
@@ -132,9 +153,12 @@ program
   .description('从备份恢复内置数据库（须先停止服务；原数据库保留在旁）')
   .action(async (file: string) => {
     const config = loadConfig();
-    if (config.databaseUrl) throw new InvalidArgumentError('使用 PostgreSQL 时请用 pg_restore（docs/OPERATIONS.md）');
+    if (config.databaseUrl)
+      throw new InvalidArgumentError('使用 PostgreSQL 时请用 pg_restore（docs/OPERATIONS.md）');
     const r = await restoreEmbedded(config.dataDir, file);
-    console.log(`恢复完成 / restored from ${file}${r.keptAt ? `；原数据库保留于 previous kept at ${r.keptAt}` : ''}`);
+    console.log(
+      `恢复完成 / restored from ${file}${r.keptAt ? `；原数据库保留于 previous kept at ${r.keptAt}` : ''}`,
+    );
   });
 
 const db = program.command('db').description('数据库维护 / database maintenance');

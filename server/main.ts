@@ -1,7 +1,7 @@
 import { ROLE_LABELS } from '../common/roles.ts';
 import { createContext } from './bootstrap.ts';
-import { startControlSocket } from './db/backup.ts';
 import type { AppContext } from './context.ts';
+import { startControlSocket } from './db/backup.ts';
 import { type AppState, buildApp } from './http/app.ts';
 import type { Config } from './lib/config.ts';
 import { createLogger } from './lib/logger.ts';
@@ -17,7 +17,10 @@ export interface RunningServer {
  * Starts the platform: database (locked, migrated), demo county on first start, then the web UI and
  * API on one port. Health answers 503 until everything is ready.
  */
-export async function startServer(config: Config, opts: { seedDemo?: boolean; quiet?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  opts: { seedDemo?: boolean; quiet?: boolean } = {},
+): Promise<RunningServer> {
   const log = createLogger(config.logLevel);
   const ctx = await createContext(config, { log });
   const state: AppState = { ready: false };
@@ -68,7 +71,10 @@ function printBanner(url: string, ctx: AppContext, logins: DemoLogin[]) {
     for (const l of logins) {
       lines.push(`    ${l.username.padEnd(20)} ${ROLE_LABELS[l.role].padEnd(8, '　')} ${l.orgName}`);
     }
-    lines.push('', '  群众登录 Citizens: 手机号 + 验证码（开发模式下验证码打印在日志中 / the code is printed in the log）');
+    lines.push(
+      '',
+      '  群众登录 Citizens: 手机号 + 验证码（开发模式下验证码打印在日志中 / the code is printed in the log）',
+    );
   }
   lines.push('');
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import type { AppContext } from '../server/context.ts';
-import { buildApp, type App } from '../server/http/app.ts';
+import { type App, buildApp } from '../server/http/app.ts';
 import { systemClock } from '../server/lib/clock.ts';
 import { loadConfig } from '../server/lib/config.ts';
 import { FieldCipher } from '../server/lib/crypto.ts';

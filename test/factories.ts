@@ -18,36 +18,77 @@ const next = () => ++serial;
 export async function ensureCounty(ctx: AppContext): Promise<void> {
   await ctx.database.db
     .insertInto('counties')
-    .values({ code: COUNTY, name: '南昌县', city_code: '3601', city_name: '南昌市', province_code: '36', province_name: '江西省' })
+    .values({
+      code: COUNTY,
+      name: '南昌县',
+      city_code: '3601',
+      city_name: '南昌市',
+      province_code: '36',
+      province_name: '江西省',
+    })
     .onConflict((oc) => oc.column('code').doNothing())
     .execute();
-  await upsertOrgs(ctx.database.db, COUNTY, [{ id: COUNTY, parentId: null, kind: 'county', subtype: null, name: '南昌县', sort: 0 }], new Date());
+  await upsertOrgs(
+    ctx.database.db,
+    COUNTY,
+    [{ id: COUNTY, parentId: null, kind: 'county', subtype: null, name: '南昌县', sort: 0 }],
+    new Date(),
+  );
 }
 
 export async function createTownship(ctx: AppContext): Promise<string> {
   await ensureCounty(ctx);
   const id = `${COUNTY}${String(100 + next()).padStart(3, '0')}`;
-  await upsertOrgs(ctx.database.db, COUNTY, [{ id, parentId: COUNTY, kind: 'township', subtype: 'town', name: `测试镇${id.slice(-3)}`, sort: 0 }], new Date());
+  await upsertOrgs(
+    ctx.database.db,
+    COUNTY,
+    [{ id, parentId: COUNTY, kind: 'township', subtype: 'town', name: `测试镇${id.slice(-3)}`, sort: 0 }],
+    new Date(),
+  );
   return id;
 }
 
 export async function createVillage(ctx: AppContext, opts: { townshipId?: string } = {}): Promise<string> {
   const townshipId = opts.townshipId ?? (await createTownship(ctx));
   const id = `${townshipId}${String(next()).padStart(3, '0')}`;
-  await upsertOrgs(ctx.database.db, COUNTY, [{ id, parentId: townshipId, kind: 'village', subtype: 'village', name: `测试村${id.slice(-6)}`, sort: 0 }], new Date());
+  await upsertOrgs(
+    ctx.database.db,
+    COUNTY,
+    [
+      {
+        id,
+        parentId: townshipId,
+        kind: 'village',
+        subtype: 'village',
+        name: `测试村${id.slice(-6)}`,
+        sort: 0,
+      },
+    ],
+    new Date(),
+  );
   return id;
 }
 
 export async function createCentre(ctx: AppContext, parentId: string): Promise<string> {
   const id = `${parentId}C`;
-  await upsertOrgs(ctx.database.db, COUNTY, [{ id, parentId, kind: 'centre', subtype: null, name: `中心${parentId}`, sort: 0 }], new Date());
+  await upsertOrgs(
+    ctx.database.db,
+    COUNTY,
+    [{ id, parentId, kind: 'centre', subtype: null, name: `中心${parentId}`, sort: 0 }],
+    new Date(),
+  );
   return id;
 }
 
 export async function createDepartment(ctx: AppContext): Promise<string> {
   await ensureCounty(ctx);
   const id = `${COUNTY}D${String(next()).padStart(3, '0')}`;
-  await upsertOrgs(ctx.database.db, COUNTY, [{ id, parentId: COUNTY, kind: 'department', subtype: 'test', name: `测试局${id}`, sort: 0 }], new Date());
+  await upsertOrgs(
+    ctx.database.db,
+    COUNTY,
+    [{ id, parentId: COUNTY, kind: 'department', subtype: 'test', name: `测试局${id}`, sort: 0 }],
+    new Date(),
+  );
   return id;
 }
 
@@ -57,9 +98,22 @@ export async function createGrid(ctx: AppContext, opts: { villageId?: string } =
   const x = 116 + (next() % 100) / 1000;
   const geometry = {
     type: 'Polygon' as const,
-    coordinates: [[[x, 28.5], [x + 0.001, 28.5], [x + 0.001, 28.501], [x, 28.501], [x, 28.5]]],
+    coordinates: [
+      [
+        [x, 28.5],
+        [x + 0.001, 28.5],
+        [x + 0.001, 28.501],
+        [x, 28.501],
+        [x, 28.5],
+      ],
+    ],
   };
-  await upsertGrids(ctx.database.db, COUNTY, [{ id, villageId, name: `网格${id.slice(-3)}`, geometry }], new Date());
+  await upsertGrids(
+    ctx.database.db,
+    COUNTY,
+    [{ id, villageId, name: `网格${id.slice(-3)}`, geometry }],
+    new Date(),
+  );
   return id;
 }
 
@@ -102,7 +156,11 @@ export interface StaffSession {
 }
 
 /** Creates a staff account (in a fresh unit unless `orgId` is given) and signs it in. */
-export async function createStaff(env: TestEnv, role: StaffRole, opts: { orgId?: string } = {}): Promise<StaffSession> {
+export async function createStaff(
+  env: TestEnv,
+  role: StaffRole,
+  opts: { orgId?: string } = {},
+): Promise<StaffSession> {
   const orgId = opts.orgId ?? (await defaultOrgFor(env.ctx, role));
   const username = `${role.replace(/_/g, '')}${next()}`;
   const { id } = await createUser(env.ctx, systemActor(COUNTY), {
@@ -117,8 +175,16 @@ export async function createStaff(env: TestEnv, role: StaffRole, opts: { orgId?:
 }
 
 /** Signs in through the API and returns the cookie and CSRF token. */
-export async function signIn(env: TestEnv, username: string, password: string): Promise<{ cookie: string; csrf: string }> {
-  const res = await env.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
+export async function signIn(
+  env: TestEnv,
+  username: string,
+  password: string,
+): Promise<{ cookie: string; csrf: string }> {
+  const res = await env.app.inject({
+    method: 'POST',
+    url: '/api/auth/login',
+    payload: { username, password },
+  });
   if (res.statusCode !== 200) throw new Error(`sign-in failed: ${res.statusCode} ${res.body}`);
   const cookie = res.cookies.find((c) => c.name === 'gz_session');
   return { cookie: `gz_session=${cookie!.value}`, csrf: res.json().csrfToken };

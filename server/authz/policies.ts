@@ -13,7 +13,11 @@ interface Placed {
 
 /** May edit an org unit's name or active flag: admins, inside their jurisdiction, not the county root. */
 export function canUpdateOrg(actor: StaffActor, org: Placed & { kind: string }): boolean {
-  return roleCan(actor.role, 'org.update') && org.kind !== 'county' && pathInScope(scopeOf(actor), org.county_code, org.path);
+  return (
+    roleCan(actor.role, 'org.update') &&
+    org.kind !== 'county' &&
+    pathInScope(scopeOf(actor), org.county_code, org.path)
+  );
 }
 
 /** May edit a grid (name, assigned workers) inside the jurisdiction. */
@@ -28,5 +32,7 @@ export function canManageUser(actor: StaffActor, target: Placed & { id: string }
 
 /** May see a citizen's full phone number (audited each time). */
 export function canRevealCitizen(actor: StaffActor, citizen: Placed): boolean {
-  return roleCan(actor.role, 'citizen.reveal') && pathInScope(scopeOf(actor), citizen.county_code, citizen.path);
+  return (
+    roleCan(actor.role, 'citizen.reveal') && pathInScope(scopeOf(actor), citizen.county_code, citizen.path)
+  );
 }

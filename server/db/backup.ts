@@ -37,7 +37,10 @@ export function startControlSocket(database: Database, dataDir: string): http.Se
 }
 
 /** Writes a backup of the embedded database to `file` (gzip tarball), whether or not the server runs. */
-export async function backupEmbedded(dataDir: string, file: string): Promise<{ bytes: number; viaServer: boolean }> {
+export async function backupEmbedded(
+  dataDir: string,
+  file: string,
+): Promise<{ bytes: number; viaServer: boolean }> {
   let lock: FolderLock | undefined;
   try {
     lock = FolderLock.acquire(dataDir);
@@ -49,7 +52,8 @@ export async function backupEmbedded(dataDir: string, file: string): Promise<{ b
   }
   try {
     const pgDir = path.join(dataDir, 'pglite');
-    if (!fs.existsSync(pgDir)) throw new Error(`数据目录 ${dataDir} 中没有数据库 (no database in ${dataDir})`);
+    if (!fs.existsSync(pgDir))
+      throw new Error(`数据目录 ${dataDir} 中没有数据库 (no database in ${dataDir})`);
     const pg = await PGlite.create(pgDir);
     const blob = await pg.dumpDataDir('gzip');
     await pg.close();
@@ -94,7 +98,9 @@ function fetchFromSocket(socketPath: string): Promise<Buffer> {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
-        res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`backup failed: ${res.statusCode}`)),
+        res.statusCode === 200
+          ? resolve(Buffer.concat(chunks))
+          : reject(new Error(`backup failed: ${res.statusCode}`)),
       );
     });
     req.on('error', (err) =>

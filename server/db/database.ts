@@ -45,7 +45,12 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   return openPglite(opts.dataDir ?? 'memory://', opts.loadDataDir);
 }
 
-function wrap(db: Kysely<DB>, engine: Engine, pglite: PGlite | undefined, onClose: () => Promise<void>): Database {
+function wrap(
+  db: Kysely<DB>,
+  engine: Engine,
+  pglite: PGlite | undefined,
+  onClose: () => Promise<void>,
+): Database {
   return {
     db,
     engine,

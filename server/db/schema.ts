@@ -32,10 +32,10 @@ export interface OrgUnitsTable {
   updated_at: Timestamp;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: GeoJSON nesting depth differs between Polygon and MultiPolygon.
 export interface GeoGeometry {
   type: 'Polygon' | 'MultiPolygon';
-  coordinates: any[];
+  /** Polygon: rings of positions; MultiPolygon: polygons of rings. */
+  coordinates: number[][][] | number[][][][];
 }
 
 export interface GridsTable {

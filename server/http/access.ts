@@ -32,7 +32,8 @@ export function checkAuthenticated(req: FastifyRequest, access: Access): void {
   if (access.who === 'public') return;
   if (access.who === 'staff' && kind !== 'staff') throw new AppError('AUTH_REQUIRED');
   if (access.who === 'citizen' && kind !== 'citizen') throw new AppError('AUTH_REQUIRED');
-  if (access.who === 'signed_in' && kind !== 'staff' && kind !== 'citizen') throw new AppError('AUTH_REQUIRED');
+  if (access.who === 'signed_in' && kind !== 'staff' && kind !== 'citizen')
+    throw new AppError('AUTH_REQUIRED');
 }
 
 /** 403 when the role lacks the route's permission (runs after validation: 401 → 400 → 403 → 404). */
@@ -50,6 +51,10 @@ export function staffOf(req: FastifyRequest): StaffActor {
 }
 
 /** Request facts that services record in the audit log. */
-export function metaOf(req: FastifyRequest): { ip: string; userAgent: string | undefined; requestId: string } {
+export function metaOf(req: FastifyRequest): {
+  ip: string;
+  userAgent: string | undefined;
+  requestId: string;
+} {
   return { ip: req.ip, userAgent: req.headers['user-agent'], requestId: String(req.id) };
 }

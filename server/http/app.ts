@@ -7,7 +7,12 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../lib/errors.ts';
 import { registerAuthRoutes } from '../modules/auth/auth.routes.ts';
@@ -135,7 +140,12 @@ export async function buildApp(ctx: AppContext, state: AppState = { ready: true 
   registerCitizenRoutes(app, ctx);
 
   if (fs.existsSync(ctx.config.webDir)) {
-    await app.register(fastifyStatic, { root: ctx.config.webDir, prefix: '/', wildcard: false, index: false });
+    await app.register(fastifyStatic, {
+      root: ctx.config.webDir,
+      prefix: '/',
+      wildcard: false,
+      index: false,
+    });
     app.get('/', { schema: { hide: true } }, (_req, reply) => sendIndexHtml(ctx, reply));
   } else {
     app.get('/', { schema: { hide: true } }, (_req, reply) => sendIndexHtml(ctx, reply));
@@ -165,7 +175,11 @@ function sendError(err: FastifyError | AppError, req: FastifyRequest, reply: Fas
     const v = (err as FastifyError).validation ?? [];
     appErr = new AppError('VALIDATION_FAILED', {
       details: v.map((e) => ({
-        field: fieldOf(e.instancePath, e.params as Record<string, unknown>, (err as FastifyError).validationContext),
+        field: fieldOf(
+          e.instancePath,
+          e.params as Record<string, unknown>,
+          (err as FastifyError).validationContext,
+        ),
         message: validationMessage(e.keyword, e.params as Record<string, unknown>, lang),
       })),
     });

@@ -13,7 +13,11 @@ const catalog = {
     en: 'Too many failed sign-ins; the account is locked for a while',
   },
   OTP_INVALID: { status: 401, zh: '验证码错误或已过期', en: 'The code is wrong or has expired' },
-  OTP_TOO_SOON: { status: 429, zh: '验证码发送过于频繁，请稍后再试', en: 'Please wait before asking for another code' },
+  OTP_TOO_SOON: {
+    status: 429,
+    zh: '验证码发送过于频繁，请稍后再试',
+    en: 'Please wait before asking for another code',
+  },
   CSRF_INVALID: {
     status: 403,
     zh: '页面已过期，请刷新后重试',
@@ -22,12 +26,20 @@ const catalog = {
   FORBIDDEN: { status: 403, zh: '您没有权限执行此操作', en: 'You are not allowed to do this' },
   NOT_FOUND: { status: 404, zh: '找不到该记录', en: 'Not found' },
   ROUTE_NOT_FOUND: { status: 404, zh: '接口不存在', en: 'No such endpoint' },
-  CONFLICT: { status: 409, zh: '记录已被他人修改，请刷新后重试', en: 'Someone changed this first; reload and retry' },
+  CONFLICT: {
+    status: 409,
+    zh: '记录已被他人修改，请刷新后重试',
+    en: 'Someone changed this first; reload and retry',
+  },
   DUPLICATE: { status: 409, zh: '记录已存在', en: 'Already exists' },
   PAYLOAD_TOO_LARGE: { status: 413, zh: '提交的内容太大', en: 'The request is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, zh: '不支持的内容类型', en: 'Unsupported content type' },
   RATE_LIMITED: { status: 429, zh: '操作过于频繁，请稍后再试', en: 'Too many requests; please slow down' },
-  NOT_READY: { status: 503, zh: '服务正在启动或维护中，请稍后再试', en: 'The service is not ready; try again shortly' },
+  NOT_READY: {
+    status: 503,
+    zh: '服务正在启动或维护中，请稍后再试',
+    en: 'The service is not ready; try again shortly',
+  },
   INTERNAL: { status: 500, zh: '服务器内部错误，请稍后再试', en: 'Internal error; please try again later' },
 } as const satisfies Record<string, { status: number; zh: string; en: string }>;
 

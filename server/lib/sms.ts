@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 
 /** Sends text messages to citizens. Swap the adapter for a real SMS gateway in production. */
 export interface SmsSender {
+  /** `log` when codes go to the log (development), `sms` for a real gateway. */
+  readonly delivery: 'sms' | 'log';
   send(phone: string, text: string): Promise<void>;
 }
 
@@ -10,6 +12,7 @@ export interface SmsSender {
  * real gateway must be configured.
  */
 export class LogSmsSender implements SmsSender {
+  readonly delivery = 'log' as const;
   readonly sent: { phone: string; text: string; at: Date }[] = [];
   constructor(private readonly log: Logger) {}
 

@@ -1,8 +1,15 @@
 import { isStaffRole } from '../../../common/roles.ts';
 import type { Actor } from '../../authz/actor.ts';
 import type { AppContext } from '../../context.ts';
+import {
+  DUMMY_PASSWORD_HASH,
+  maskPhone,
+  randomOtp,
+  randomToken,
+  sha256,
+  verifyPassword,
+} from '../../lib/crypto.ts';
 import { AppError } from '../../lib/errors.ts';
-import { DUMMY_PASSWORD_HASH, maskPhone, randomOtp, randomToken, sha256, verifyPassword } from '../../lib/crypto.ts';
 import { audit } from '../audit/audit.ts';
 
 /** After this many wrong passwords in a row the account locks for LOCK_MINUTES. */
@@ -77,9 +84,14 @@ export async function loginStaff(
   const user = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
   const now = ctx.clock.now();
   const systemish = { kind: 'anonymous', countyCode: ctx.config.countyCode } as const;
-  if (!user || !user.active) {
+  if (!user?.active) {
     await verifyPassword(input.password, DUMMY_PASSWORD_HASH);
-    await audit(db, systemish, { action: 'auth.login_failed', detail: { username }, ip: meta.ip, requestId: meta.requestId });
+    await audit(db, systemish, {
+      action: 'auth.login_failed',
+      detail: { username },
+      ip: meta.ip,
+      requestId: meta.requestId,
+    });
     throw new AppError('AUTH_INVALID');
   }
   if (user.locked_until && user.locked_until > now) {
@@ -118,7 +130,15 @@ export async function loginStaff(
       .execute();
     await audit(
       trx,
-      { kind: 'staff', userId: user.id, username, role: user.role as never, orgId: user.org_id, countyCode: user.county_code, scopePath: '' },
+      {
+        kind: 'staff',
+        userId: user.id,
+        username,
+        role: user.role as never,
+        orgId: user.org_id,
+        countyCode: user.county_code,
+        scopePath: '',
+      },
       { action: 'auth.login', targetType: 'user', targetId: user.id, ip: meta.ip, requestId: meta.requestId },
     );
   });
@@ -130,7 +150,16 @@ export async function staffProfile(ctx: AppContext, userId: string): Promise<Sta
   const row = await ctx.database.db
     .selectFrom('users as u')
     .innerJoin('org_units as o', 'o.id', 'u.org_id')
-    .select(['u.id', 'u.username', 'u.display_name', 'u.role', 'o.id as org_id', 'o.name as org_name', 'o.kind as org_kind', 'o.scope_path'])
+    .select([
+      'u.id',
+      'u.username',
+      'u.display_name',
+      'u.role',
+      'o.id as org_id',
+      'o.name as org_name',
+      'o.kind as org_kind',
+      'o.scope_path',
+    ])
     .where('u.id', '=', userId)
     .executeTakeFirstOrThrow();
   const scopeRootId = row.scope_path.split('/').filter(Boolean).at(-1) ?? row.org_id;
@@ -144,7 +173,10 @@ export async function staffProfile(ctx: AppContext, userId: string): Promise<Sta
 }
 
 /** Resolves a session cookie to an actor, or null when absent, unknown or expired. */
-export async function resolveSession(ctx: AppContext, token: string | undefined): Promise<ResolvedSession | null> {
+export async function resolveSession(
+  ctx: AppContext,
+  token: string | undefined,
+): Promise<ResolvedSession | null> {
   if (!token || token.length > 100) return null;
   const { db } = ctx.database;
   const now = ctx.clock.now();
@@ -174,7 +206,8 @@ export async function resolveSession(ctx: AppContext, token: string | undefined)
     await db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', s.id_hash).execute();
   }
   if (s.user_id) {
-    if (!s.active || !s.role || !isStaffRole(s.role) || !s.org_id || !s.scope_path || !s.username) return null;
+    if (!s.active || !s.role || !isStaffRole(s.role) || !s.org_id || !s.scope_path || !s.username)
+      return null;
     return {
       csrfToken: s.csrf_token,
       actor: {
@@ -189,7 +222,10 @@ export async function resolveSession(ctx: AppContext, token: string | undefined)
     };
   }
   if (s.citizen_id) {
-    return { csrfToken: s.csrf_token, actor: { kind: 'citizen', citizenId: s.citizen_id, countyCode: s.county_code } };
+    return {
+      csrfToken: s.csrf_token,
+      actor: { kind: 'citizen', citizenId: s.citizen_id, countyCode: s.county_code },
+    };
   }
   return null;
 }
@@ -209,7 +245,11 @@ export const PHONE_PATTERN = '^1[3-9][0-9]{9}$';
  * Sends a one-time code. One code per phone at a time; asking again within a minute is refused.
  * The code is stored hashed; the message goes through the SMS adapter.
  */
-export async function requestOtp(ctx: AppContext, phone: string, meta: RequestMeta): Promise<{ retryAfterSeconds: number }> {
+export async function requestOtp(
+  ctx: AppContext,
+  phone: string,
+  meta: RequestMeta,
+): Promise<{ retryAfterSeconds: number }> {
   const { db } = ctx.database;
   const phoneHash = ctx.cipher.blindIndex(phone);
   const now = ctx.clock.now();
@@ -242,14 +282,21 @@ export async function requestOtp(ctx: AppContext, phone: string, meta: RequestMe
         }),
       )
       .execute();
-    await audit(trx, { kind: 'anonymous', countyCode: ctx.config.countyCode }, {
-      action: 'auth.otp_requested',
-      detail: { phone: maskPhone(phone) },
-      ip: meta.ip,
-      requestId: meta.requestId,
-    });
+    await audit(
+      trx,
+      { kind: 'anonymous', countyCode: ctx.config.countyCode },
+      {
+        action: 'auth.otp_requested',
+        detail: { phone: maskPhone(phone) },
+        ip: meta.ip,
+        requestId: meta.requestId,
+      },
+    );
   });
-  await ctx.sms.send(phone, `【共治】您的验证码是 ${code}，${OTP_TTL_SECONDS / 60} 分钟内有效。如非本人操作请忽略。`);
+  await ctx.sms.send(
+    phone,
+    `【共治】您的验证码是 ${code}，${OTP_TTL_SECONDS / 60} 分钟内有效。如非本人操作请忽略。`,
+  );
   return { retryAfterSeconds: OTP_RESEND_SECONDS };
 }
 
@@ -285,13 +332,22 @@ export async function verifyOtp(
           .where('phone_hash', '=', phoneHash)
           .execute();
       }
-      await audit(trx, anon, { action: 'auth.otp_failed', detail: { phone: maskPhone(input.phone) }, ip: meta.ip, requestId: meta.requestId });
+      await audit(trx, anon, {
+        action: 'auth.otp_failed',
+        detail: { phone: maskPhone(input.phone) },
+        ip: meta.ip,
+        requestId: meta.requestId,
+      });
     });
     throw new AppError('OTP_INVALID');
   }
   const citizen = await db.transaction().execute(async (trx) => {
     // One use only: the code is gone once it has opened a session.
-    await trx.deleteFrom('otp_codes').where('county_code', '=', county).where('phone_hash', '=', phoneHash).execute();
+    await trx
+      .deleteFrom('otp_codes')
+      .where('county_code', '=', county)
+      .where('phone_hash', '=', phoneHash)
+      .execute();
     const found = await trx
       .insertInto('citizens')
       .values({
@@ -305,13 +361,17 @@ export async function verifyOtp(
       .onConflict((oc) => oc.columns(['county_code', 'phone_hash']).doUpdateSet({ last_login_at: now }))
       .returning(['id', 'phone_masked'])
       .executeTakeFirstOrThrow();
-    await audit(trx, { kind: 'citizen', citizenId: found.id, countyCode: county }, {
-      action: 'auth.otp_verified',
-      targetType: 'citizen',
-      targetId: found.id,
-      ip: meta.ip,
-      requestId: meta.requestId,
-    });
+    await audit(
+      trx,
+      { kind: 'citizen', citizenId: found.id, countyCode: county },
+      {
+        action: 'auth.otp_verified',
+        targetType: 'citizen',
+        targetId: found.id,
+        ip: meta.ip,
+        requestId: meta.requestId,
+      },
+    );
     return found;
   });
   const session = await createSession(ctx, { citizenId: citizen.id }, meta);

@@ -27,5 +27,10 @@ function placedCitizens(db: Kysely<DB>) {
 
 /** A citizen in the scope, or undefined. */
 export function findCitizenInScope(db: Kysely<DB>, scope: Scope, id: string) {
-  return db.selectFrom(placedCitizens(db)).selectAll().where('x.id', '=', id).where(inScope(scope, 'x')).executeTakeFirst();
+  return db
+    .selectFrom(placedCitizens(db))
+    .selectAll()
+    .where('x.id', '=', id)
+    .where(inScope(scope, 'x'))
+    .executeTakeFirst();
 }

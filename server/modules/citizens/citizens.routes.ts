@@ -44,10 +44,14 @@ export function registerCitizenRoutes(app: App, ctx: AppContext): void {
       config: { access: { who: 'staff', permission: 'citizen.reveal' } },
       schema: {
         summary: 'Reveal a citizen’s contact details',
-        description: 'Returns the full phone number (and name and ID number when held). Requires a reason; every reveal is audited.',
+        description:
+          'Returns the full phone number (and name and ID number when held). Requires a reason; every reveal is audited.',
         tags: ['citizens'],
         params: CitizenId,
-        body: Type.Object({ reason: Type.String({ minLength: 2, maxLength: 200 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          { reason: Type.String({ minLength: 2, maxLength: 200 }) },
+          { additionalProperties: false },
+        ),
         response: {
           200: Type.Object({
             phone: Type.String(),

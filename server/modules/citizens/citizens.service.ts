@@ -9,7 +9,12 @@ import { findCitizenInScope } from './citizens.repository.ts';
 /**
  * A citizen's record, masked. Reading personal data is itself audited (PIPL: who looked at whom).
  */
-export async function getCitizen(ctx: AppContext, actor: StaffActor, id: string, meta: { ip?: string; requestId?: string }) {
+export async function getCitizen(
+  ctx: AppContext,
+  actor: StaffActor,
+  id: string,
+  meta: { ip?: string; requestId?: string },
+) {
   const c = await findCitizenInScope(ctx.database.db, scopeOf(actor), id);
   if (!c) throw notFound();
   await audit(ctx.database.db, actor, {
@@ -46,7 +51,14 @@ export async function revealCitizen(
     if (!c) throw notFound();
     if (!canRevealCitizen(actor, c)) throw new AppError('FORBIDDEN');
     // The audit row commits with the reveal: no reveal without its record.
-    await audit(trx, actor, { action: 'citizen.revealed', targetType: 'citizen', targetId: id, detail: { reason }, ip: meta.ip, requestId: meta.requestId });
+    await audit(trx, actor, {
+      action: 'citizen.revealed',
+      targetType: 'citizen',
+      targetId: id,
+      detail: { reason },
+      ip: meta.ip,
+      requestId: meta.requestId,
+    });
     return {
       phone: ctx.cipher.decrypt(c.phone_enc),
       name: c.name_enc ? ctx.cipher.decrypt(c.name_enc) : null,

@@ -86,28 +86,86 @@ function demoAccounts(demo: ReturnType<typeof buildDemoCounty>) {
   const justice = orgs.find((o) => o.kind === 'department' && o.subtype === 'justice') ?? dept;
   const gridsOf = (villageId: string) => demo.grids.filter((g) => g.villageId === villageId).map((g) => g.id);
   const centre = `${county}C`;
-  const entries: { username: string; role: StaffRole; displayName: string; orgId: string; gridIds?: string[] }[] = [
+  const entries: {
+    username: string;
+    role: StaffRole;
+    displayName: string;
+    orgId: string;
+    gridIds?: string[];
+  }[] = [
     { username: 'admin', role: 'admin', displayName: '系统管理员', orgId: county },
     { username: 'leader', role: 'leader', displayName: '县领导 熊书记', orgId: county },
     { username: 'operator', role: 'operator', displayName: '受理员 王芳', orgId: centre },
-    { username: 'county_dispatcher', role: 'county_dispatcher', displayName: '县中心调度 李强', orgId: centre },
+    {
+      username: 'county_dispatcher',
+      role: 'county_dispatcher',
+      displayName: '县中心调度 李强',
+      orgId: centre,
+    },
     { username: 'supervisor', role: 'supervisor', displayName: '督查员 张敏', orgId: centre },
     { username: 'revisit_agent', role: 'revisit_agent', displayName: '回访员 刘洋', orgId: centre },
-    { username: 'special_supervisor', role: 'special_supervisor', displayName: '特约监督员 陈静', orgId: county },
+    {
+      username: 'special_supervisor',
+      role: 'special_supervisor',
+      displayName: '特约监督员 陈静',
+      orgId: county,
+    },
     { username: 'expert', role: 'expert', displayName: '医学专家 周医生', orgId: centre },
     { username: 'lawyer', role: 'lawyer', displayName: '值班律师 吴律师', orgId: justice.id },
-    { username: 'department_handler', role: 'department_handler', displayName: `${dept.name} 经办人 赵磊`, orgId: dept.id },
-    { username: 'township_dispatcher', role: 'township_dispatcher', displayName: `${town.name}中心 孙丽`, orgId: `${town.id}C` },
+    {
+      username: 'department_handler',
+      role: 'department_handler',
+      displayName: `${dept.name} 经办人 赵磊`,
+      orgId: dept.id,
+    },
+    {
+      username: 'township_dispatcher',
+      role: 'township_dispatcher',
+      displayName: `${town.name}中心 孙丽`,
+      orgId: `${town.id}C`,
+    },
     { username: 'mediator', role: 'mediator', displayName: `${town.name}调解员 郑和`, orgId: `${town.id}C` },
-    { username: 'village_handler', role: 'village_handler', displayName: `${village.name} 经办人 钱进`, orgId: village.id },
-    { username: 'village_handler2', role: 'village_handler', displayName: `${neighbour.name} 经办人 冯雪`, orgId: neighbour.id },
-    { username: 'village_handler3', role: 'village_handler', displayName: `${otherVillage.name} 经办人 何平`, orgId: otherVillage.id },
-    { username: 'grid_worker', role: 'grid_worker', displayName: '网格员 黄秀英', orgId: village.id, gridIds: gridsOf(village.id).slice(0, 1) },
-    { username: 'cadre', role: 'cadre', displayName: '下沉干部 林涛', orgId: town.id, gridIds: gridsOf(village.id).slice(0, 2) },
+    {
+      username: 'village_handler',
+      role: 'village_handler',
+      displayName: `${village.name} 经办人 钱进`,
+      orgId: village.id,
+    },
+    {
+      username: 'village_handler2',
+      role: 'village_handler',
+      displayName: `${neighbour.name} 经办人 冯雪`,
+      orgId: neighbour.id,
+    },
+    {
+      username: 'village_handler3',
+      role: 'village_handler',
+      displayName: `${otherVillage.name} 经办人 何平`,
+      orgId: otherVillage.id,
+    },
+    {
+      username: 'grid_worker',
+      role: 'grid_worker',
+      displayName: '网格员 黄秀英',
+      orgId: village.id,
+      gridIds: gridsOf(village.id).slice(0, 1),
+    },
+    {
+      username: 'cadre',
+      role: 'cadre',
+      displayName: '下沉干部 林涛',
+      orgId: town.id,
+      gridIds: gridsOf(village.id).slice(0, 2),
+    },
   ];
   return entries.map((e) => ({
     orgId: e.orgId,
     gridIds: e.gridIds ?? [],
-    login: { username: e.username, role: e.role, displayName: e.displayName, orgName: byId.get(e.orgId)?.name ?? e.orgId },
+    login: {
+      username: e.username,
+      role: e.role,
+      displayName: e.displayName,
+      orgName: byId.get(e.orgId)?.name ?? e.orgId,
+    },
   }));
 }

@@ -4,7 +4,12 @@ import type { DB, Grid } from '../../db/schema.ts';
 
 /** A grid inside the scope, or undefined. */
 export function findGridInScope(db: Kysely<DB>, scope: Scope, id: string): Promise<Grid | undefined> {
-  return db.selectFrom('grids').selectAll().where('id', '=', id).where(inScope(scope, 'grids')).executeTakeFirst();
+  return db
+    .selectFrom('grids')
+    .selectAll()
+    .where('id', '=', id)
+    .where(inScope(scope, 'grids'))
+    .executeTakeFirst();
 }
 
 /** Grids of one village inside the scope, with the names of the staff assigned to each. */

@@ -7,7 +7,10 @@ import { getGrid, listGrids, patchGrid } from './grids.service.ts';
 
 const GridId = Type.Object({ id: Type.String({ pattern: '^[0-9]{15}$' }) });
 const Geometry = Type.Object(
-  { type: Type.Union([Type.Literal('Polygon'), Type.Literal('MultiPolygon')]), coordinates: Type.Array(Type.Any()) },
+  {
+    type: Type.Union([Type.Literal('Polygon'), Type.Literal('MultiPolygon')]),
+    coordinates: Type.Array(Type.Any()),
+  },
   { description: 'GeoJSON geometry (WGS-84 lon/lat)' },
 );
 const Worker = Type.Object({ id: Type.String(), displayName: Type.String(), role: Type.String() });
@@ -32,9 +35,13 @@ export function registerGridRoutes(app: App, ctx: AppContext): void {
       config: { access: { who: 'staff', permission: 'grid.read' } },
       schema: {
         summary: 'Grids of a village in my jurisdiction',
-        description: 'Lists the grids of one village with the staff assigned to each; empty outside the jurisdiction.',
+        description:
+          'Lists the grids of one village with the staff assigned to each; empty outside the jurisdiction.',
         tags: ['grids'],
-        querystring: Type.Object({ village: Type.String({ pattern: '^[0-9]{12}$' }) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { village: Type.String({ pattern: '^[0-9]{12}$' }) },
+          { additionalProperties: false },
+        ),
         response: {
           200: Type.Object({
             items: Type.Array(
@@ -80,7 +87,9 @@ export function registerGridRoutes(app: App, ctx: AppContext): void {
         params: GridId,
         body: Type.Object(
           {
-            name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]+$' })),
+            name: Type.Optional(
+              Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]+$' }),
+            ),
             workerIds: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { maxItems: 50 })),
             version: Type.Integer({ minimum: 1 }),
           },

@@ -10,17 +10,21 @@ export function registerHealthRoutes(app: App, ctx: AppContext, state: AppState)
       config: { access: { who: 'public' } },
       schema: {
         summary: 'Readiness and liveness',
-        description: 'Answers 200 `{"status":"ok"}` when the platform is ready; 503 while starting or when the database is unreachable.',
+        description:
+          'Answers 200 `{"status":"ok"}` when the platform is ready; 503 while starting or when the database is unreachable.',
         tags: ['system'],
         response: {
           200: Type.Object({ status: Type.Literal('ok') }),
-          503: Type.Object({ status: Type.Union([Type.Literal('starting'), Type.Literal('database_unavailable')]) }),
+          503: Type.Object({
+            status: Type.Union([Type.Literal('starting'), Type.Literal('database_unavailable')]),
+          }),
         },
       },
     },
     async (_req, reply) => {
       if (!state.ready) return reply.status(503).send({ status: 'starting' as const });
-      if (!(await ctx.database.ping())) return reply.status(503).send({ status: 'database_unavailable' as const });
+      if (!(await ctx.database.ping()))
+        return reply.status(503).send({ status: 'database_unavailable' as const });
       return { status: 'ok' as const };
     },
   );

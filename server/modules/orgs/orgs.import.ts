@@ -34,9 +34,14 @@ export async function importOrgsFile(
   const text = readText(file);
   if (typeof text !== 'string') return { imported: 0, errors: [text], dryRun };
   const countyCode = ctx.config.countyCode;
-  const existing = await ctx.database.db.selectFrom('org_units').select('id').where('county_code', '=', countyCode).execute();
+  const existing = await ctx.database.db
+    .selectFrom('org_units')
+    .select('id')
+    .where('county_code', '=', countyCode)
+    .execute();
   const parsed = parseOrgCsv(text, { ids: new Set(existing.map((e) => e.id)), countyCode });
-  if (parsed.errors.length || dryRun) return { imported: parsed.errors.length ? 0 : parsed.rows.length, errors: parsed.errors, dryRun };
+  if (parsed.errors.length || dryRun)
+    return { imported: parsed.errors.length ? 0 : parsed.rows.length, errors: parsed.errors, dryRun };
   await ctx.database.transaction(async (trx) => {
     const county = parsed.rows.find((r) => r.kind === 'county');
     if (county) {
@@ -77,7 +82,8 @@ export async function importGridsFile(
     .where('kind', '=', 'village')
     .execute();
   const parsed = parseGridGeoJson(text, { villageIds: new Set(villages.map((v) => v.id)) });
-  if (parsed.errors.length || dryRun) return { imported: parsed.errors.length ? 0 : parsed.rows.length, errors: parsed.errors, dryRun };
+  if (parsed.errors.length || dryRun)
+    return { imported: parsed.errors.length ? 0 : parsed.rows.length, errors: parsed.errors, dryRun };
   await ctx.database.transaction(async (trx) => {
     await upsertGrids(trx, countyCode, parsed.rows, ctx.clock.now());
     await audit(trx, actor, { action: 'grid.imported', detail: { file, rows: parsed.rows.length } });

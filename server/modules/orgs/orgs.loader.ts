@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB, OrgKind } from '../../db/schema.ts';
-import { bboxOf, geometryAreaM2, type Polygon, type MultiPolygon } from '../grids/geometry.ts';
+import { bboxOf, geometryAreaM2, type MultiPolygon, type Polygon } from '../grids/geometry.ts';
 
 /** An org unit to load (from the demo data or an import file). */
 export interface OrgInput {
@@ -27,8 +27,17 @@ const BATCH = 500;
  * (a centre's staff see the centre's territory; everyone else sees their own subtree). Runs inside
  * the caller's transaction so that a failed import leaves nothing behind.
  */
-export async function upsertOrgs(trx: Kysely<DB>, countyCode: string, orgs: OrgInput[], now: Date): Promise<number> {
-  const existing = await trx.selectFrom('org_units').select(['id', 'path']).where('county_code', '=', countyCode).execute();
+export async function upsertOrgs(
+  trx: Kysely<DB>,
+  countyCode: string,
+  orgs: OrgInput[],
+  now: Date,
+): Promise<number> {
+  const existing = await trx
+    .selectFrom('org_units')
+    .select(['id', 'path'])
+    .where('county_code', '=', countyCode)
+    .execute();
   const paths = new Map(existing.map((o) => [o.id, o.path]));
   const rows = [];
   for (const o of orgs) {
@@ -68,7 +77,12 @@ export async function upsertOrgs(trx: Kysely<DB>, countyCode: string, orgs: OrgI
 }
 
 /** Inserts or replaces grids (geometry, name), deriving path, bounding box and area. */
-export async function upsertGrids(trx: Kysely<DB>, countyCode: string, grids: GridInput[], now: Date): Promise<number> {
+export async function upsertGrids(
+  trx: Kysely<DB>,
+  countyCode: string,
+  grids: GridInput[],
+  now: Date,
+): Promise<number> {
   const villages = await trx
     .selectFrom('org_units')
     .select(['id', 'path'])

@@ -4,7 +4,12 @@ import type { DB, OrgKind, OrgUnit } from '../../db/schema.ts';
 
 /** An org unit inside the scope, or undefined (out of scope looks exactly like missing). */
 export function findOrgInScope(db: Kysely<DB>, scope: Scope, id: string): Promise<OrgUnit | undefined> {
-  return db.selectFrom('org_units').selectAll().where('id', '=', id).where(inScope(scope, 'org_units')).executeTakeFirst();
+  return db
+    .selectFrom('org_units')
+    .selectAll()
+    .where('id', '=', id)
+    .where(inScope(scope, 'org_units'))
+    .executeTakeFirst();
 }
 
 /** Children of an org unit that lie inside the scope, in display order. */
@@ -16,6 +21,19 @@ export function listChildrenInScope(db: Kysely<DB>, scope: Scope, parentId: stri
     .where(inScope(scope, 'org_units'))
     .orderBy('sort')
     .orderBy('id')
+    .execute();
+}
+
+/** Ancestors of an org unit from the top of the scope down (for breadcrumbs). */
+export function listAncestorsInScope(db: Kysely<DB>, scope: Scope, org: OrgUnit): Promise<OrgUnit[]> {
+  const ids = org.path.split('/').filter(Boolean).slice(0, -1);
+  if (ids.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('org_units')
+    .selectAll()
+    .where('id', 'in', ids)
+    .where(inScope(scope, 'org_units'))
+    .orderBy('path')
     .execute();
 }
 

@@ -49,11 +49,17 @@ describe('GET /api/orgs/:id', () => {
 describe('PATCH /api/orgs/:id', () => {
   it('lets an admin rename a village and records the version', async () => {
     const before = (await as(env, admin).get(`/api/orgs/${ownVillage}`)).json();
-    const res = await as(env, admin).patch(`/api/orgs/${ownVillage}`, { name: '新名字村', version: before.org.version });
+    const res = await as(env, admin).patch(`/api/orgs/${ownVillage}`, {
+      name: '新名字村',
+      version: before.org.version,
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json().org.name).toBe('新名字村');
     expect(res.json().org.version).toBe(before.org.version + 1);
-    const stale = await as(env, admin).patch(`/api/orgs/${ownVillage}`, { name: '再改', version: before.org.version });
+    const stale = await as(env, admin).patch(`/api/orgs/${ownVillage}`, {
+      name: '再改',
+      version: before.org.version,
+    });
     expect(stale.statusCode).toBe(409);
     expect(stale.json().error.code).toBe('CONFLICT');
   });
@@ -61,7 +67,11 @@ describe('PATCH /api/orgs/:id', () => {
   it('refuses a village handler (403) and changes nothing', async () => {
     const res = await as(env, handler).patch(`/api/orgs/${otherVillage}`, { name: 'x', version: 1 });
     expect(res.statusCode).toBe(403);
-    const row = await env.ctx.database.db.selectFrom('org_units').select('name').where('id', '=', otherVillage).executeTakeFirstOrThrow();
+    const row = await env.ctx.database.db
+      .selectFrom('org_units')
+      .select('name')
+      .where('id', '=', otherVillage)
+      .executeTakeFirstOrThrow();
     expect(row.name).not.toBe('x');
   });
 });

@@ -14,10 +14,14 @@ export function registerOrgRoutes(app: App, ctx: AppContext): void {
       config: { access: { who: 'staff', permission: 'org.read' } },
       schema: {
         summary: 'List org units in my jurisdiction',
-        description: 'Townships, villages, centres and departments the signed-in staff member may see, filtered by kind and name.',
+        description:
+          'Townships, villages, centres and departments the signed-in staff member may see, filtered by kind and name.',
         tags: ['orgs'],
         querystring: OrgListQuery,
-        response: { 200: Type.Object({ items: Type.Array(OrgSchema), total: Type.Integer() }), ...STAFF_ERRORS },
+        response: {
+          200: Type.Object({ items: Type.Array(OrgSchema), total: Type.Integer() }),
+          ...STAFF_ERRORS,
+        },
       },
     },
     (req) => listOrgs(ctx, staffOf(req), req.query),
@@ -44,7 +48,8 @@ export function registerOrgRoutes(app: App, ctx: AppContext): void {
       config: { access: { who: 'staff', permission: 'org.update' } },
       schema: {
         summary: 'Rename or deactivate an org unit',
-        description: 'Optimistic concurrency: send the version you read; 409 CONFLICT if someone changed it first.',
+        description:
+          'Optimistic concurrency: send the version you read; 409 CONFLICT if someone changed it first.',
         tags: ['orgs'],
         params: OrgIdParams,
         body: OrgPatchBody,

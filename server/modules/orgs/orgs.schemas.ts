@@ -23,6 +23,9 @@ export const OrgIdParams = Type.Object({ id: Type.String({ pattern: '^[0-9A-Z]{1
 
 export const OrgDetail = Type.Object({
   org: OrgSchema,
+  ancestors: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), kind: OrgKindSchema }), {
+    description: 'From the top of the caller’s jurisdiction down to the parent',
+  }),
   children: Type.Array(
     Type.Object({
       id: Type.String(),
@@ -47,9 +50,14 @@ export const OrgListQuery = Type.Object(
 
 export const OrgPatchBody = Type.Object(
   {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]+$' })),
+    name: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]+$' }),
+    ),
     active: Type.Optional(Type.Boolean()),
-    version: Type.Integer({ minimum: 1, description: 'The version you read; a stale one answers 409 CONFLICT' }),
+    version: Type.Integer({
+      minimum: 1,
+      description: 'The version you read; a stale one answers 409 CONFLICT',
+    }),
   },
   { additionalProperties: false },
 );

@@ -5,7 +5,14 @@ import type { AppContext } from '../../context.ts';
 import type { OrgKind, OrgUnit } from '../../db/schema.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
 import { audit } from '../audit/audit.ts';
-import { findOrgInScope, listChildrenInScope, type OrgSearch, searchOrgsInScope, updateOrg } from './orgs.repository.ts';
+import {
+  findOrgInScope,
+  listAncestorsInScope,
+  listChildrenInScope,
+  type OrgSearch,
+  searchOrgsInScope,
+  updateOrg,
+} from './orgs.repository.ts';
 
 /** The public face of an org unit in API responses. */
 export function presentOrg(o: OrgUnit) {
@@ -26,10 +33,20 @@ export async function getOrg(ctx: AppContext, actor: StaffActor, id: string) {
   const scope = scopeOf(actor);
   const org = await findOrgInScope(ctx.database.db, scope, id);
   if (!org) throw notFound();
-  const children = await listChildrenInScope(ctx.database.db, scope, id);
+  const [children, ancestors] = await Promise.all([
+    listChildrenInScope(ctx.database.db, scope, id),
+    listAncestorsInScope(ctx.database.db, scope, org),
+  ]);
   return {
     org: presentOrg(org),
-    children: children.map((c) => ({ id: c.id, name: c.name, kind: c.kind, subtype: c.subtype, active: c.active })),
+    ancestors: ancestors.map((a) => ({ id: a.id, name: a.name, kind: a.kind })),
+    children: children.map((c) => ({
+      id: c.id,
+      name: c.name,
+      kind: c.kind,
+      subtype: c.subtype,
+      active: c.active,
+    })),
     abilities: { update: canUpdateOrg(actor, org) },
   };
 }
@@ -58,7 +75,10 @@ export async function patchOrg(
       action: 'org.updated',
       targetType: 'org',
       targetId: id,
-      detail: { before: { name: org.name, active: org.active }, after: { name: updated.name, active: updated.active } },
+      detail: {
+        before: { name: org.name, active: org.active },
+        after: { name: updated.name, active: updated.active },
+      },
       ip: meta.ip,
       requestId: meta.requestId,
     });

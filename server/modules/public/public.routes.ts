@@ -5,7 +5,12 @@ import { errors } from '../../http/schemas.ts';
 import { unsafeListVillageGridShapes } from '../grids/grids.repository.ts';
 import { unsafeListTerritory } from '../orgs/orgs.repository.ts';
 
-const Village = Type.Object({ code: Type.String(), name: Type.String(), subtype: Type.String(), gridCount: Type.Integer() });
+const Village = Type.Object({
+  code: Type.String(),
+  name: Type.String(),
+  subtype: Type.String(),
+  gridCount: Type.Integer(),
+});
 const Township = Type.Object({
   code: Type.String(),
   name: Type.String(),
@@ -13,7 +18,10 @@ const Township = Type.Object({
   villages: Type.Array(Village),
 });
 
-const Regions = Type.Object({ county: Type.Object({ code: Type.String(), name: Type.String() }), townships: Type.Array(Township) });
+const Regions = Type.Object({
+  county: Type.Object({ code: Type.String(), name: Type.String() }),
+  townships: Type.Array(Township),
+});
 type RegionsBody = Static<typeof Regions>;
 
 /**
@@ -30,7 +38,8 @@ export function registerPublicRoutes(app: App, ctx: AppContext): void {
       config: { access: { who: 'public' } },
       schema: {
         summary: 'Townships with their villages and communities',
-        description: 'The county’s territorial tree (GB/T 2260 codes and names) for the portal’s place picker.',
+        description:
+          'The county’s territorial tree (GB/T 2260 codes and names) for the portal’s place picker.',
         tags: ['public'],
         response: {
           200: Regions,
@@ -38,7 +47,8 @@ export function registerPublicRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (_req, reply) => {
-      if (cached && Date.now() - cached.at < 60_000) return reply.header('cache-control', 'public, max-age=60').send(cached.body);
+      if (cached && Date.now() - cached.at < 60_000)
+        return reply.header('cache-control', 'public, max-age=60').send(cached.body);
       const { db } = ctx.database;
       const [units, counts] = await Promise.all([
         unsafeListTerritory(db, ctx.config.countyCode),
@@ -59,9 +69,17 @@ export function registerPublicRoutes(app: App, ctx: AppContext): void {
           subtype: t.subtype ?? 'township',
           villages: units
             .filter((v) => v.kind === 'village' && v.parent_id === t.id)
-            .map((v) => ({ code: v.id, name: v.name, subtype: v.subtype ?? 'village', gridCount: gridCount.get(v.id) ?? 0 })),
+            .map((v) => ({
+              code: v.id,
+              name: v.name,
+              subtype: v.subtype ?? 'village',
+              gridCount: gridCount.get(v.id) ?? 0,
+            })),
         }));
-      const body: RegionsBody = { county: { code: county?.id ?? ctx.config.countyCode, name: county?.name ?? '' }, townships };
+      const body: RegionsBody = {
+        county: { code: county?.id ?? ctx.config.countyCode, name: county?.name ?? '' },
+        townships,
+      };
       cached = { at: Date.now(), body };
       return reply.header('cache-control', 'public, max-age=60').send(body);
     },
@@ -73,9 +91,13 @@ export function registerPublicRoutes(app: App, ctx: AppContext): void {
       config: { access: { who: 'public' } },
       schema: {
         summary: 'Grid shapes of one village (GeoJSON)',
-        description: 'A GeoJSON FeatureCollection of the village’s grids. The demo county’s geometry is synthetic.',
+        description:
+          'A GeoJSON FeatureCollection of the village’s grids. The demo county’s geometry is synthetic.',
         tags: ['public'],
-        querystring: Type.Object({ village: Type.String({ pattern: '^[0-9]{12}$' }) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { village: Type.String({ pattern: '^[0-9]{12}$' }) },
+          { additionalProperties: false },
+        ),
         response: {
           200: Type.Object({
             type: Type.Literal('FeatureCollection'),
@@ -83,7 +105,11 @@ export function registerPublicRoutes(app: App, ctx: AppContext): void {
               Type.Object({
                 type: Type.Literal('Feature'),
                 id: Type.String(),
-                properties: Type.Object({ code: Type.String(), name: Type.String(), villageCode: Type.String() }),
+                properties: Type.Object({
+                  code: Type.String(),
+                  name: Type.String(),
+                  villageCode: Type.String(),
+                }),
                 geometry: Type.Object({ type: Type.String(), coordinates: Type.Array(Type.Any()) }),
               }),
             ),
@@ -93,7 +119,11 @@ export function registerPublicRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req, reply) => {
-      const rows = await unsafeListVillageGridShapes(ctx.database.db, ctx.config.countyCode, req.query.village);
+      const rows = await unsafeListVillageGridShapes(
+        ctx.database.db,
+        ctx.config.countyCode,
+        req.query.village,
+      );
       reply.header('cache-control', 'public, max-age=300');
       return {
         type: 'FeatureCollection' as const,

@@ -49,6 +49,11 @@ export async function searchUsersInScope(db: Kysely<DB>, scope: Scope, s: UserSe
     const like = `%${escapeLike(s.q)}%`;
     q = q.where((eb) => eb.or([eb('u.username', 'like', like), eb('u.display_name', 'like', like)]));
   }
-  const rows = await q.orderBy('o.path').orderBy('u.username').limit(s.limit + 1).offset(s.offset).execute();
+  const rows = await q
+    .orderBy('o.path')
+    .orderBy('u.username')
+    .limit(s.limit + 1)
+    .offset(s.offset)
+    .execute();
   return { items: rows.slice(0, s.limit), hasMore: rows.length > s.limit };
 }

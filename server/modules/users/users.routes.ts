@@ -44,7 +44,10 @@ export function registerUserRoutes(app: App, ctx: AppContext): void {
           },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ items: Type.Array(UserSchema), hasMore: Type.Boolean() }), ...STAFF_ERRORS },
+        response: {
+          200: Type.Object({ items: Type.Array(UserSchema), hasMore: Type.Boolean() }),
+          ...STAFF_ERRORS,
+        },
       },
     },
     (req) => listUsers(ctx, staffOf(req), req.query),
@@ -71,7 +74,8 @@ export function registerUserRoutes(app: App, ctx: AppContext): void {
       config: { access: { who: 'staff', permission: 'user.manage' } },
       schema: {
         summary: 'Create a staff account',
-        description: 'The unit must lie in the caller’s jurisdiction and fit the role. Password: ≥10 characters with letters and digits.',
+        description:
+          'The unit must lie in the caller’s jurisdiction and fit the role. Password: ≥10 characters with letters and digits.',
         tags: ['users'],
         body: Type.Object(
           {
@@ -99,7 +103,8 @@ export function registerUserRoutes(app: App, ctx: AppContext): void {
       config: { access: { who: 'staff', permission: 'user.manage' } },
       schema: {
         summary: 'Change a staff account',
-        description: 'Rename, change role or unit, deactivate, reset the password or unlock. Changing rights ends the account’s sessions.',
+        description:
+          'Rename, change role or unit, deactivate, reset the password or unlock. Changing rights ends the account’s sessions.',
         tags: ['users'],
         params: UserId,
         body: Type.Object(

@@ -71,7 +71,11 @@ export async function createUser(
     }
     if (problems.length) throw new AppError('VALIDATION_FAILED', { details: problems });
     if (actor.kind === 'staff' && !canManageUser(actor, org!)) throw new AppError('FORBIDDEN');
-    const taken = await trx.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
+    const taken = await trx
+      .selectFrom('users')
+      .select('id')
+      .where('username', '=', username)
+      .executeTakeFirst();
     if (taken) {
       throw new AppError('DUPLICATE', {
         message: '用户名已被使用',
@@ -124,7 +128,8 @@ export async function patchUser(
   const scope = scopeOf(actor);
   if (patch.password) {
     const policy = checkPasswordPolicy(patch.password);
-    if (policy) throw new AppError('VALIDATION_FAILED', { details: [{ field: 'password', message: policy }] });
+    if (policy)
+      throw new AppError('VALIDATION_FAILED', { details: [{ field: 'password', message: policy }] });
   }
   const passwordHash = patch.password ? await hashPassword(patch.password) : undefined;
   await ctx.database.transaction(async (trx) => {
@@ -136,10 +141,14 @@ export async function patchUser(
     if (patch.role || patch.orgId) {
       const org = await findOrgInScope(trx, scope, orgId);
       if (!org) {
-        throw new AppError('VALIDATION_FAILED', { details: [{ field: 'orgId', message: '所属单位不存在或不在您的辖区内' }] });
+        throw new AppError('VALIDATION_FAILED', {
+          details: [{ field: 'orgId', message: '所属单位不存在或不在您的辖区内' }],
+        });
       }
       if (!(ROLE_ORG_KINDS[role] as readonly string[]).includes(org.kind)) {
-        throw new AppError('VALIDATION_FAILED', { details: [{ field: 'role', message: '该角色不能设在此类单位' }] });
+        throw new AppError('VALIDATION_FAILED', {
+          details: [{ field: 'role', message: '该角色不能设在此类单位' }],
+        });
       }
     }
     const updated = await trx
@@ -167,7 +176,13 @@ export async function patchUser(
       action: patch.password ? 'user.password_reset' : 'user.updated',
       targetType: 'user',
       targetId: id,
-      detail: { displayName: patch.displayName, role: patch.role, orgId: patch.orgId, active: patch.active, unlock: patch.unlock },
+      detail: {
+        displayName: patch.displayName,
+        role: patch.role,
+        orgId: patch.orgId,
+        active: patch.active,
+        unlock: patch.unlock,
+      },
       ip: meta.ip,
       requestId: meta.requestId,
     });

@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../test/db.ts';
+import { ensureCounty } from '../../test/factories.ts';
+import type { Database } from './database.ts';
+import { listMigrations, migrate } from './migrate.ts';
+import { describeSchema, SNAPSHOT_FILE } from './snapshot.ts';
+
+let database: Database;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(() => database.close());
+
+describe('schema', () => {
+  it('a migrated database equals the committed schema snapshot', async () => {
+    const expected = JSON.parse(fs.readFileSync(SNAPSHOT_FILE, 'utf8'));
+    expect(await describeSchema(database)).toEqual(expected);
+  });
+
+  it('migrating again applies nothing', async () => {
+    expect(await migrate(database)).toEqual([]);
+  });
+
+  it('refuses a migration that was changed after it was applied', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gz-mig-'));
+    for (const m of listMigrations()) fs.writeFileSync(path.join(dir, m.file), m.sql);
+    const first = listMigrations()[0]!;
+    fs.appendFileSync(path.join(dir, first.file), '\n-- edited\n');
+    await expect(migrate(database, dir)).rejects.toThrow(/校验和不符|changed after it was applied/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('every table that holds county data carries county_code', async () => {
+    const rows = await sql<{ table_name: string; has: boolean }>`
+      select t.table_name, exists (
+        select 1 from information_schema.columns c
+        where c.table_schema = 'public' and c.table_name = t.table_name and c.column_name = 'county_code'
+      ) as has
+      from information_schema.tables t where t.table_schema = 'public' and t.table_type = 'BASE TABLE'`.execute(
+      database.db,
+    );
+    // counties is the county itself (keyed by code); schema_migrations is not county data.
+    const exempt = new Set(['counties', 'schema_migrations']);
+    const missing = rows.rows.filter((r) => !exempt.has(r.table_name) && !r.has).map((r) => r.table_name);
+    expect(rows.rows.length).toBeGreaterThan(5);
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('engine differences are normalised', () => {
+  it('count(*) and bigint come back as numbers on both engines', async () => {
+    const r = await sql<{
+      n: unknown;
+      big: unknown;
+    }>`select count(*) as n, 9007199254740::bigint as big`.execute(database.db);
+    expect(r.rows[0]).toEqual({ n: 1, big: 9007199254740 });
+    const k = await database.db
+      .selectFrom('org_units')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(typeof k.n).toBe('number');
+  });
+
+  it('timestamps come back as Date', async () => {
+    const r = await sql<{ t: unknown }>`select now() as t`.execute(database.db);
+    expect(r.rows[0]!.t).toBeInstanceOf(Date);
+  });
+});
+
+describe('audit log', () => {
+  it('is append-only: update and delete are refused by the database', async () => {
+    await ensureCounty({ database } as never);
+    const row = await database.db
+      .insertInto('audit_log')
+      .values({ county_code: '360121', actor_kind: 'system', action: 'demo.seeded', detail: '{}' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await expect(
+      database.db.updateTable('audit_log').set({ action: 'x' }).where('id', '=', row.id).execute(),
+    ).rejects.toThrow(/append-only/);
+    await expect(database.db.deleteFrom('audit_log').where('id', '=', row.id).execute()).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(sql`truncate audit_log`.execute(database.db)).rejects.toThrow(/append-only/);
+    const still = await database.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('id', '=', row.id)
+      .executeTakeFirst();
+    expect(still?.action).toBe('demo.seeded');
+  });
+});
