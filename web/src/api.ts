@@ -89,7 +89,8 @@ export interface LoginResult {
 
 export type MeResult =
   | { kind: 'staff'; user: StaffUser; csrfToken: string }
-  | { kind: 'citizen'; citizen: Citizen; csrfToken: string };
+  | { kind: 'citizen'; citizen: Citizen; csrfToken: string }
+  | { kind: 'anonymous' };
 
 export interface OtpRequestResult {
   sent: boolean;
@@ -281,7 +282,7 @@ export const api = {
 
   async me(signal?: AbortSignal): Promise<MeResult> {
     const r = await request<MeResult>('GET', '/api/auth/me', { signal });
-    setCsrfToken(r.csrfToken);
+    setCsrfToken(r.kind === 'anonymous' ? null : r.csrfToken);
     return r;
   },
 

@@ -28,7 +28,11 @@ export function loadSession(): Promise<void> {
     try {
       const me = await api.me();
       store.set(
-        me.kind === 'staff' ? { status: 'staff', user: me.user } : { status: 'citizen', citizen: me.citizen },
+        me.kind === 'staff'
+          ? { status: 'staff', user: me.user }
+          : me.kind === 'citizen'
+            ? { status: 'citizen', citizen: me.citizen }
+            : { status: 'anonymous' },
       );
     } catch (err) {
       if (isAbort(err)) return;
