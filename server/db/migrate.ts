@@ -35,7 +35,7 @@ export function listMigrations(dir = MIGRATIONS_DIR): MigrationFile[] {
 }
 
 /**
- * Applies pending migrations, each in its own transaction, under an advisory lock so that two
+ * Applies pending migrations in one transaction (all or none), under an advisory lock so that two
  * processes starting together on one PostgreSQL do not race. Applied migrations are immutable: a
  * changed checksum stops the run.
  */

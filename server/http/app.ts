@@ -103,7 +103,9 @@ export async function buildApp(ctx: AppContext, state: AppState = { ready: true 
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'same-origin');
     reply.header('x-frame-options', 'DENY');
-    if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    // Personal data must not sit in caches; public region data sets its own max-age.
+    if (req.url.startsWith('/api/') && !reply.hasHeader('cache-control'))
+      reply.header('cache-control', 'no-store');
   });
 
   // Session, then CSRF, then the route's sign-in rule — all before the body is validated.

@@ -35,29 +35,41 @@ export async function seedDemoCounty(ctx: AppContext): Promise<{ created: boolea
   const demo = buildDemoCounty(ctx.config.countyCode);
   const countyCode = demo.county.code;
   const plan = demoAccounts(demo);
-  if (await countyLoaded(ctx)) return { created: false, logins: plan.map((p) => p.login) };
+  const created = !(await countyLoaded(ctx));
   const now = ctx.clock.now();
-  await ctx.database.transaction(async (trx) => {
-    await trx
-      .insertInto('counties')
-      .values({
-        code: countyCode,
-        name: demo.county.name,
-        city_code: demo.county.cityCode,
-        city_name: demo.county.cityName,
-        province_code: demo.county.provinceCode,
-        province_name: demo.county.provinceName,
-      })
-      .execute();
-    await upsertOrgs(trx, countyCode, demo.orgs, now);
-    await upsertGrids(trx, countyCode, demo.grids, now);
-    await audit(trx, systemActor(countyCode), {
-      action: 'demo.seeded',
-      detail: { orgs: demo.orgs.length, grids: demo.grids.length },
+  if (created)
+    await ctx.database.transaction(async (trx) => {
+      await trx
+        .insertInto('counties')
+        .values({
+          code: countyCode,
+          name: demo.county.name,
+          city_code: demo.county.cityCode,
+          city_name: demo.county.cityName,
+          province_code: demo.county.provinceCode,
+          province_name: demo.county.provinceName,
+        })
+        .execute();
+      await upsertOrgs(trx, countyCode, demo.orgs, now);
+      await upsertGrids(trx, countyCode, demo.grids, now);
+      await audit(trx, systemActor(countyCode), {
+        action: 'demo.seeded',
+        detail: { orgs: demo.orgs.length, grids: demo.grids.length },
+      });
     });
-  });
   const actor = systemActor(countyCode);
+  // Accounts are created one by one after the county; a start interrupted here completes them next time.
+  const existing = new Set(
+    (
+      await ctx.database.db
+        .selectFrom('users')
+        .select('username')
+        .where('county_code', '=', countyCode)
+        .execute()
+    ).map((u) => u.username),
+  );
   for (const p of plan) {
+    if (existing.has(p.login.username)) continue;
     const { id } = await createUser(ctx, actor, { ...p.login, orgId: p.orgId, password: DEMO_PASSWORD });
     if (p.gridIds.length) {
       await ctx.database.db
@@ -66,7 +78,7 @@ export async function seedDemoCounty(ctx: AppContext): Promise<{ created: boolea
         .execute();
     }
   }
-  return { created: true, logins: plan.map((p) => p.login) };
+  return { created, logins: plan.map((p) => p.login) };
 }
 
 /** One account per role, placed at real units of the demo county. */
