@@ -19,19 +19,30 @@ try {
     ['phone', { width: 390, height: 844 }],
     ['desktop', { width: 1366, height: 800 }],
   ] as const) {
-    const context = await browser.newContext({ viewport, locale: 'zh-CN', deviceScaleFactor: device === 'phone' ? 2 : 1 });
+    const context = await browser.newContext({
+      viewport,
+      locale: 'zh-CN',
+      deviceScaleFactor: device === 'phone' ? 2 : 1,
+    });
     const page = await context.newPage();
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(`${device} ${page.url()}: ${m.text()}`);
     });
-    const shot = async (name: string) => page.screenshot({ path: path.join(out, `${name}-${device}.png`), fullPage: false });
+    const shot = async (name: string) =>
+      page.screenshot({ path: path.join(out, `${name}-${device}.png`), fullPage: false });
     await page.goto(`${base}/`, { waitUntil: 'networkidle' });
     await shot('home');
-    const township = page.getByRole('button', { name: /莲塘镇/ }).or(page.getByRole('link', { name: /莲塘镇/ })).first();
+    const township = page
+      .getByRole('button', { name: /莲塘镇/ })
+      .or(page.getByRole('link', { name: /莲塘镇/ }))
+      .first();
     await township.click();
     await page.waitForLoadState('networkidle');
     await shot('township');
-    const village = page.getByRole('button', { name: /社区|村/ }).or(page.getByRole('link', { name: /社区|村/ })).first();
+    const village = page
+      .getByRole('button', { name: /社区|村/ })
+      .or(page.getByRole('link', { name: /社区|村/ }))
+      .first();
     await village.click();
     await page.waitForLoadState('networkidle');
     await page.waitForTimeout(300);

@@ -33,3 +33,23 @@ export function inScope(scope: Scope, table: string): RawBuilder<boolean> {
 export function pathInScope(scope: Scope, countyCode: string, path: string): boolean {
   return countyCode === scope.countyCode && path.startsWith(scope.pathPrefix);
 }
+
+/** The unit a staff member acts for: a centre's staff act for the territory their centre serves. */
+export function actingUnitOf(actor: StaffActor): string {
+  return actor.scopePath.split('/').filter(Boolean).at(-1) ?? actor.orgId;
+}
+
+/**
+ * The one filter for cases a staff member may see: inside their territory, or sent to their unit
+ * (lead, assisting, whistled), or reported by them. Everything else is "not found".
+ */
+export function caseVisibleTo(actor: StaffActor, table: string): RawBuilder<boolean> {
+  const unit = actingUnitOf(actor);
+  const t = (col: string) => sql.ref(`${table}.${col}`);
+  return sql<boolean>`(${t('county_code')} = ${actor.countyCode} and (
+    ${t('path')} like ${`${actor.scopePath}%`}
+    or ${t('lead_org_id')} = ${unit}
+    or ${t('reporter_user_id')} = ${actor.userId}
+    or exists (select 1 from case_units cu where cu.case_id = ${t('id')} and cu.org_id = ${unit})
+  ))`;
+}

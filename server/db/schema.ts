@@ -136,6 +136,209 @@ export interface SchemaMigrationsTable {
   applied_at: Generated<Date>;
 }
 
+export type HandlingLevel = 'village' | 'township' | 'department' | 'county';
+export type Urgency = 'normal' | 'urgent' | 'emergency';
+export type LimitUnitColumn = 'hours' | 'working_hours' | 'working_days' | 'natural_days';
+
+export interface CategoriesTable {
+  id: string;
+  county_code: string;
+  parent_id: string | null;
+  name: string;
+  name_en: Generated<string>;
+  level: HandlingLevel;
+  department_key: string | null;
+  default_org_id: string | null;
+  urgency: Generated<Urgency>;
+  reply_limit_amount: number;
+  reply_limit_unit: LimitUnitColumn;
+  case_types: ColumnType<string[], string[] | undefined, string[]>;
+  public: Generated<boolean>;
+  keywords: ColumnType<string[], string[] | undefined, string[]>;
+  active: Generated<boolean>;
+  sort: Generated<number>;
+  version: Generated<number>;
+  updated_at: Timestamp;
+}
+
+export interface CasePending {
+  extension?: { days: number; reason: string; requestedBy: string; requestedAt: string };
+  suspendedFrom?: string;
+  returnFrom?: string;
+  returnReason?: string;
+}
+
+export interface CasesTable {
+  id: Generated<string>;
+  county_code: string;
+  type: string;
+  code: string;
+  state: string;
+  version: Generated<number>;
+  channel: string;
+  category_id: string | null;
+  urgency: Generated<Urgency>;
+  title: string;
+  description: string;
+  lon: number | null;
+  lat: number | null;
+  address: string | null;
+  grid_id: string | null;
+  village_id: string | null;
+  township_id: string | null;
+  path: string;
+  citizen_id: string | null;
+  contact_name_enc: string | null;
+  contact_phone_enc: string | null;
+  contact_phone_masked: string | null;
+  anonymous: Generated<boolean>;
+  confidential: Generated<boolean>;
+  reporter_user_id: string | null;
+  lead_org_id: string | null;
+  routing: Json<Record<string, unknown>>;
+  supervision_level: Generated<'none' | 'normal' | 'yellow' | 'red'>;
+  merged_into: string | null;
+  redo_count: Generated<number>;
+  extension_count: Generated<number>;
+  return_count: Generated<number>;
+  suspended_at: Date | null;
+  suspended_ms: Generated<number>;
+  pending: Json<CasePending>;
+  resolved: boolean | null;
+  satisfaction: 'satisfied' | 'basically_satisfied' | 'unsatisfied' | null;
+  attachments: Json<unknown[]>;
+  idempotency_key: string | null;
+  received_at: Timestamp;
+  dispatched_at: Date | null;
+  signed_at: Date | null;
+  first_contact_at: Date | null;
+  replied_at: Date | null;
+  closed_at: Date | null;
+  search_text: Generated<string>;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface CaseUnitsTable {
+  case_id: string;
+  org_id: string;
+  relation: 'lead' | 'assist' | 'whistled';
+  county_code: string;
+  status: Generated<string>;
+  assigned_at: Timestamp;
+  signed_at: Date | null;
+  replied_at: Date | null;
+  reply: string | null;
+}
+
+export interface CaseEventsTable {
+  id: Generated<number>;
+  case_id: string;
+  county_code: string;
+  seq: number;
+  action: string;
+  from_state: string | null;
+  to_state: string;
+  actor_kind: string;
+  actor_id: string | null;
+  actor_org_id: string | null;
+  at: Timestamp;
+  payload: Json<Record<string, unknown>>;
+}
+
+export type DeadlineStatus = 'pending' | 'warned' | 'overdue' | 'done' | 'cancelled';
+
+export interface CaseDeadlinesTable {
+  id: Generated<number>;
+  case_id: string;
+  county_code: string;
+  stage: string;
+  org_id: string | null;
+  due_at: Date;
+  warn_at: Date | null;
+  status: Generated<DeadlineStatus>;
+  escalated_at: Date | null;
+  warned_at: Date | null;
+  overdue_at: Date | null;
+  done_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+export interface WhistlesTable {
+  id: Generated<string>;
+  case_id: string;
+  county_code: string;
+  whistler_org_id: string;
+  whistler_user_id: string | null;
+  reason_class: 'resident_demand' | 'joint_enforcement' | 'emergency';
+  message: string;
+  created_at: Timestamp;
+}
+
+export interface WhistleReportsTable {
+  whistle_id: string;
+  department_id: string;
+  county_code: string;
+  status: Generated<'pending' | 'reported' | 'done'>;
+  due_at: Date;
+  reported_at: Date | null;
+  responder: string | null;
+  arrival_note: string | null;
+  action_taken: string | null;
+  done_at: Date | null;
+  late: Generated<boolean>;
+  rating: number | null;
+  rating_comment: string | null;
+}
+
+export interface NotificationsTable {
+  id: Generated<number>;
+  county_code: string;
+  recipient_kind: 'user' | 'org' | 'citizen';
+  recipient_id: string;
+  channel: 'inapp' | 'sms';
+  kind: string;
+  case_id: string | null;
+  title: string;
+  body: string;
+  created_at: Timestamp;
+  read_at: Date | null;
+  sent_at: Date | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+}
+
+export interface AssessmentRollupsTable {
+  county_code: string;
+  day: ColumnType<string, string, string>;
+  loc_id: string;
+  loc_path: string;
+  unit_id: string;
+  category_root: string;
+  metric: string;
+  value: number;
+}
+
+export interface CalendarOverridesTable {
+  county_code: string;
+  day: ColumnType<string, string, string>;
+  working: boolean;
+  note: Generated<string>;
+}
+
+export interface SettingsTable {
+  county_code: string;
+  key: string;
+  value: Json<unknown>;
+  updated_at: Timestamp;
+}
+
+export interface CaseSequencesTable {
+  county_code: string;
+  day: string;
+  last: number;
+}
+
 /** The database as Kysely sees it; one interface per table, snake_case like the SQL. */
 export interface DB {
   counties: CountiesTable;
@@ -148,6 +351,18 @@ export interface DB {
   otp_codes: OtpCodesTable;
   audit_log: AuditLogTable;
   schema_migrations: SchemaMigrationsTable;
+  categories: CategoriesTable;
+  cases: CasesTable;
+  case_units: CaseUnitsTable;
+  case_events: CaseEventsTable;
+  case_deadlines: CaseDeadlinesTable;
+  whistles: WhistlesTable;
+  whistle_reports: WhistleReportsTable;
+  notifications: NotificationsTable;
+  assessment_rollups: AssessmentRollupsTable;
+  calendar_overrides: CalendarOverridesTable;
+  settings: SettingsTable;
+  case_sequences: CaseSequencesTable;
 }
 
 export type OrgUnit = Selectable<OrgUnitsTable>;
@@ -156,3 +371,5 @@ export type Grid = Selectable<GridsTable>;
 export type User = Selectable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type Citizen = Selectable<CitizensTable>;
+export type CaseRow = Selectable<CasesTable>;
+export type Category = Selectable<CategoriesTable>;

@@ -31,6 +31,12 @@ const catalog = {
     zh: '记录已被他人修改，请刷新后重试',
     en: 'Someone changed this first; reload and retry',
   },
+  INVALID_TRANSITION: {
+    status: 409,
+    zh: '当前状态下不能执行此操作',
+    en: 'This action is not allowed in the current state',
+  },
+  GUARD_FAILED: { status: 409, zh: '不满足办理条件', en: 'A rule for this action is not met' },
   DUPLICATE: { status: 409, zh: '记录已存在', en: 'Already exists' },
   PAYLOAD_TOO_LARGE: { status: 413, zh: '提交的内容太大', en: 'The request is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, zh: '不支持的内容类型', en: 'Unsupported content type' },

@@ -78,7 +78,6 @@ export function registerAuthRoutes(app: App, ctx: AppContext): void {
             Type.Object({ kind: Type.Literal('citizen'), citizen: CitizenSelf, csrfToken: Type.String() }),
             Type.Object({ kind: Type.Literal('anonymous') }),
           ]),
-          ...errors(401),
         },
       },
     },
@@ -105,7 +104,7 @@ export function registerAuthRoutes(app: App, ctx: AppContext): void {
         summary: 'Sign out',
         description: 'Ends the session and clears the cookie.',
         tags: ['auth'],
-        response: { 204: Type.Null(), ...errors(401, 403) },
+        response: { 204: Type.Null(), ...errors(400, 401, 403) },
       },
     },
     async (req, reply) => {

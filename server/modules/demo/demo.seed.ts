@@ -57,6 +57,16 @@ export async function seedDemoCounty(ctx: AppContext): Promise<{ created: boolea
         detail: { orgs: demo.orgs.length, grids: demo.grids.length },
       });
     });
+  if (!created) {
+    // Only a county that the demo loaded gets demo accounts (never a real, imported county).
+    const demoLoaded = await ctx.database.db
+      .selectFrom('audit_log')
+      .select('id')
+      .where('county_code', '=', countyCode)
+      .where('action', '=', 'demo.seeded')
+      .executeTakeFirst();
+    if (!demoLoaded) return { created, logins: [] };
+  }
   const actor = systemActor(countyCode);
   // Accounts are created one by one after the county; a start interrupted here completes them next time.
   const existing = new Set(

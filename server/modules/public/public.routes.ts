@@ -2,6 +2,7 @@ import { type Static, Type } from 'typebox';
 import type { AppContext } from '../../context.ts';
 import type { App } from '../../http/app.ts';
 import { errors } from '../../http/schemas.ts';
+import { AppError } from '../../lib/errors.ts';
 import { unsafeListVillageGridShapes } from '../grids/grids.repository.ts';
 import { unsafeListTerritory } from '../orgs/orgs.repository.ts';
 
