@@ -3,6 +3,7 @@ import { createContext } from './bootstrap.ts';
 import type { AppContext } from './context.ts';
 import { startControlSocket } from './db/backup.ts';
 import { type AppState, buildApp } from './http/app.ts';
+import { startWorker } from './jobs/worker.ts';
 import type { Config } from './lib/config.ts';
 import { createLogger } from './lib/logger.ts';
 import { DEMO_PASSWORD, type DemoLogin, seedDemoCounty } from './modules/demo/demo.seed.ts';
@@ -41,6 +42,7 @@ export async function startServer(
     if (seeded.created) log.info({ county: config.countyCode }, 'demo county loaded');
   }
   const control = config.databaseUrl ? undefined : startControlSocket(ctx.database, config.dataDir);
+  const worker = process.env.WORKER === '0' ? undefined : startWorker(ctx);
   state.ready = true;
   if (!opts.quiet) printBanner(url, ctx, logins);
   let closing: Promise<void> | undefined;
@@ -50,6 +52,7 @@ export async function startServer(
     close() {
       closing ??= (async () => {
         control?.close();
+        await worker?.stop();
         await app.close();
         await ctx.database.close();
       })();

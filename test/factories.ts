@@ -2,6 +2,7 @@ import type { StaffRole } from '../common/roles.ts';
 import { systemActor } from '../server/authz/actor.ts';
 import type { AppContext } from '../server/context.ts';
 import { maskPhone } from '../server/lib/crypto.ts';
+import { seedCategories } from '../server/modules/categories/categories.loader.ts';
 import { upsertGrids, upsertOrgs } from '../server/modules/orgs/orgs.loader.ts';
 import { createUser } from '../server/modules/users/users.service.ts';
 import type { TestEnv } from './context.ts';
@@ -34,7 +35,13 @@ export async function ensureCounty(ctx: AppContext): Promise<void> {
     [{ id: COUNTY, parentId: null, kind: 'county', subtype: null, name: '南昌县', sort: 0 }],
     new Date(),
   );
+  if (!withCategories.has(ctx.database)) {
+    await seedCategories(ctx.database.db, COUNTY, new Date());
+    withCategories.add(ctx.database);
+  }
 }
+/** Databases that already hold the category taxonomy. */
+const withCategories = new WeakSet<object>();
 
 export async function createTownship(ctx: AppContext): Promise<string> {
   await ensureCounty(ctx);

@@ -55,7 +55,18 @@ function wrap(
     db,
     engine,
     pglite,
-    transaction: (fn) => db.transaction().execute(fn),
+    async transaction(fn) {
+      // A deadlock or serialization failure aborts the whole transaction without effect: retry it.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await db.transaction().execute(fn);
+        } catch (err) {
+          const code = (err as { code?: string }).code;
+          if (attempt >= 3 || (code !== '40P01' && code !== '40001')) throw err;
+          await new Promise((r) => setTimeout(r, 10 * attempt + Math.random() * 20));
+        }
+      }
+    },
     async ping() {
       try {
         await db.selectNoFrom((eb) => eb.lit(1).as('one')).execute();

@@ -1,4 +1,4 @@
-import type { Insertable, Kysely } from 'kysely';
+import { type Insertable, type Kysely, sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { CaseRow, DB, NotificationsTable } from '../db/schema.ts';
 import type { NotificationSpec } from './workflow.ts';
@@ -55,7 +55,7 @@ export async function deliverOutbox(ctx: AppContext, limit = 50): Promise<number
   await ctx.database.transaction(async (trx) => {
     const rows = await trx
       .selectFrom('notifications as n')
-      .leftJoin('citizens as z', (j) => j.onRef('z.id', '=', (eb) => eb.cast('n.recipient_id', 'uuid')))
+      .leftJoin('citizens as z', (j) => j.on((eb) => eb(sql`z.id::text`, '=', eb.ref('n.recipient_id'))))
       .select(['n.id', 'n.body', 'n.attempts', 'z.phone_enc'])
       .where('n.channel', '=', 'sms')
       .where('n.sent_at', 'is', null)

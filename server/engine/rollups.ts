@@ -44,7 +44,10 @@ export async function addRollups(
   attr: Attribution,
   metrics: Metrics,
 ): Promise<void> {
-  const entries = Object.entries(metrics).filter(([, v]) => v !== 0);
+  // A fixed order of rows keeps concurrent upserts from deadlocking on each other.
+  const entries = Object.entries(metrics)
+    .filter(([, v]) => v !== 0)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
   if (entries.length === 0) return;
   const day = chinaDay(at);
   await trx

@@ -17,6 +17,7 @@ import type { AppContext } from '../context.ts';
 import { AppError } from '../lib/errors.ts';
 import { registerAuthRoutes } from '../modules/auth/auth.routes.ts';
 import { resolveSession } from '../modules/auth/auth.service.ts';
+import { registerCaseRoutes } from '../modules/cases/cases.routes.ts';
 import { registerCitizenRoutes } from '../modules/citizens/citizens.routes.ts';
 import { registerGridRoutes } from '../modules/grids/grids.routes.ts';
 import { registerHealthRoutes } from '../modules/health/health.routes.ts';
@@ -140,6 +141,7 @@ export async function buildApp(ctx: AppContext, state: AppState = { ready: true 
   registerGridRoutes(app, ctx);
   registerUserRoutes(app, ctx);
   registerCitizenRoutes(app, ctx);
+  registerCaseRoutes(app, ctx);
 
   if (fs.existsSync(ctx.config.webDir)) {
     await app.register(fastifyStatic, {

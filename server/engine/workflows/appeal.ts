@@ -160,6 +160,13 @@ const actions = {
     to: 'dispatched',
     who: DISPATCHERS,
     input: DispatchInput,
+    // Overriding the routing suggestion is allowed, with a reason the timeline shows.
+    guard: (a: A<Dispatch>) => {
+      const suggested = (a.case.routing as { suggestedLeadOrgId?: string }).suggestedLeadOrgId;
+      return suggested && a.input.leadOrgId !== suggested && !a.input.note
+        ? '派往非推荐单位时须填写理由（note）'
+        : null;
+    },
     effect: (a: A<Dispatch>) => dispatchTo(a, 'dispatch'),
   },
   sign: {

@@ -23,7 +23,11 @@ export type AuditAction =
   | 'user.password_reset'
   | 'citizen.viewed'
   | 'citizen.revealed'
-  | 'demo.seeded';
+  | 'demo.seeded'
+  | 'case.contact_revealed'
+  | 'category.updated'
+  | 'calendar.updated'
+  | 'settings.updated';
 
 export interface AuditEntry {
   action: AuditAction;

@@ -2,6 +2,7 @@ import type { StaffRole } from '../../../common/roles.ts';
 import { systemActor } from '../../authz/actor.ts';
 import type { AppContext } from '../../context.ts';
 import { audit } from '../audit/audit.ts';
+import { seedCategories } from '../categories/categories.loader.ts';
 import { buildDemoCounty } from '../orgs/demo-county.ts';
 import { upsertGrids, upsertOrgs } from '../orgs/orgs.loader.ts';
 import { createUser } from '../users/users.service.ts';
@@ -52,6 +53,7 @@ export async function seedDemoCounty(ctx: AppContext): Promise<{ created: boolea
         .execute();
       await upsertOrgs(trx, countyCode, demo.orgs, now);
       await upsertGrids(trx, countyCode, demo.grids, now);
+      await seedCategories(trx, countyCode, now);
       await audit(trx, systemActor(countyCode), {
         action: 'demo.seeded',
         detail: { orgs: demo.orgs.length, grids: demo.grids.length },

@@ -1,0 +1,145 @@
+import { type Kysely, sql } from 'kysely';
+import type { StaffActor } from '../../authz/actor.ts';
+import { actingUnitOf, caseVisibleTo } from '../../authz/scope.ts';
+import type { DB } from '../../db/schema.ts';
+import { escapeLike } from '../orgs/orgs.repository.ts';
+
+/** Work queues of the workbench (DESIGN §2 roles; issue "staff workbench"). */
+export const QUEUES = [
+  'all',
+  'to_dispatch',
+  'to_sign',
+  'in_progress',
+  'due_soon',
+  'overdue',
+  'returned',
+  'whistled',
+  'to_audit',
+  'to_revisit',
+  'redo',
+  'unsatisfied',
+  'red',
+  'reported_by_me',
+] as const;
+export type Queue = (typeof QUEUES)[number];
+
+export interface CaseFilter {
+  queue: Queue;
+  type?: string | undefined;
+  state?: string | undefined;
+  categoryId?: string | undefined;
+  townshipId?: string | undefined;
+  q?: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+/**
+ * Cases the staff member may see, narrowed to a queue and filters, newest first. Visibility comes
+ * from `caseVisibleTo` (territory, units sent to, reported by); queues then pick the work.
+ */
+export async function searchCases(db: Kysely<DB>, actor: StaffActor, f: CaseFilter, now: Date) {
+  const unit = actingUnitOf(actor);
+  let q = db.selectFrom('cases as c').where(caseVisibleTo(actor, 'c'));
+  const openDeadline = (stage: string[] | null, status: string[]) =>
+    sql<boolean>`exists (select 1 from case_deadlines d where d.case_id = c.id and d.status in (${sql.join(status)})${
+      stage ? sql` and d.stage in (${sql.join(stage)})` : sql``
+    })`;
+  switch (f.queue) {
+    case 'all':
+      break;
+    case 'to_dispatch':
+      q = q
+        .where('c.state', 'in', ['received', 'reported', 'return_requested'])
+        .where('c.path', 'like', `${actor.scopePath}%`);
+      break;
+    case 'to_sign':
+      q = q.where('c.state', '=', 'dispatched').where('c.lead_org_id', '=', unit);
+      break;
+    case 'in_progress':
+      q = q.where('c.state', 'in', ['signed', 'in_progress']).where('c.lead_org_id', '=', unit);
+      break;
+    case 'due_soon':
+      q = q.where(openDeadline(null, ['warned'])).where('c.closed_at', 'is', null);
+      break;
+    case 'overdue':
+      q = q.where(openDeadline(null, ['overdue'])).where('c.closed_at', 'is', null);
+      break;
+    case 'returned':
+      q = q.where('c.state', '=', 'return_requested');
+      break;
+    case 'whistled':
+      q = q.where(
+        sql<boolean>`exists (select 1 from whistle_reports r join whistles w on w.id = r.whistle_id where w.case_id = c.id and r.department_id = ${unit} and r.status <> 'done')`,
+      );
+      break;
+    case 'to_audit':
+      q = q.where('c.state', '=', 'replied').where('c.path', 'like', `${actor.scopePath}%`);
+      break;
+    case 'to_revisit':
+      q = q
+        .where('c.state', 'in', ['audited', 'answered_directly'])
+        .where('c.path', 'like', `${actor.scopePath}%`);
+      break;
+    case 'redo':
+      q = q.where('c.redo_count', '>', 0).where('c.closed_at', 'is', null);
+      break;
+    case 'unsatisfied':
+      q = q.where('c.satisfaction', '=', 'unsatisfied');
+      break;
+    case 'red':
+      q = q.where('c.supervision_level', '=', 'red').where('c.closed_at', 'is', null);
+      break;
+    case 'reported_by_me':
+      q = q.where('c.reporter_user_id', '=', actor.userId);
+      break;
+  }
+  if (f.type) q = q.where('c.type', '=', f.type);
+  if (f.state) q = q.where('c.state', '=', f.state);
+  if (f.categoryId)
+    q = q.where((eb) =>
+      eb.or([
+        eb('c.category_id', '=', f.categoryId!),
+        eb('c.category_id', 'like', `${escapeLike(f.categoryId!)}%`),
+      ]),
+    );
+  if (f.townshipId) q = q.where('c.township_id', '=', f.townshipId);
+  if (f.q) {
+    // Chinese has no spaces: every whitespace-separated term must appear somewhere in the text.
+    for (const term of f.q.split(/\s+/).filter(Boolean).slice(0, 5)) {
+      q = q.where('c.search_text', 'like', `%${escapeLike(term)}%`);
+    }
+  }
+  const rows = await q
+    .leftJoin('categories as cat', 'cat.id', 'c.category_id')
+    .leftJoin('org_units as lead', 'lead.id', 'c.lead_org_id')
+    .leftJoin('org_units as v', 'v.id', 'c.village_id')
+    .select([
+      'c.id',
+      'c.code',
+      'c.type',
+      'c.state',
+      'c.title',
+      'c.urgency',
+      'c.channel',
+      'c.category_id',
+      'cat.name as category_name',
+      'c.lead_org_id',
+      'lead.name as lead_name',
+      'c.village_id',
+      'v.name as village_name',
+      'c.supervision_level',
+      'c.received_at',
+      'c.version',
+      sql<Date | null>`(select min(d.due_at) from case_deadlines d where d.case_id = c.id and d.status in ('pending','warned','overdue'))`.as(
+        'next_due_at',
+      ),
+    ])
+    .orderBy('c.received_at', 'desc')
+    .orderBy('c.id')
+    .limit(f.limit + 1)
+    .offset(f.offset)
+    .execute();
+  void now;
+  return { items: rows.slice(0, f.limit), hasMore: rows.length > f.limit };
+}
