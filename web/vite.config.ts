@@ -20,6 +20,12 @@ export default defineConfig({
     sourcemap: false,
     chunkSizeWarningLimit: 240,
     rolldownOptions: {
+      // Two entries: the light citizen portal (index.html) and the staff workbench (staff.html,
+      // Ant Design + ECharts). The portal never loads the staff bundle.
+      input: {
+        index: fileURLToPath(new URL('index.html', import.meta.url)),
+        staff: fileURLToPath(new URL('staff.html', import.meta.url)),
+      },
       output: {
         // React changes far less often than our code: its own chunk stays cached across releases.
         codeSplitting: {

@@ -15,6 +15,7 @@ import Fastify, {
 } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../lib/errors.ts';
+import { registerAssessmentRoutes } from '../modules/assessment/assessment.routes.ts';
 import { registerAuthRoutes } from '../modules/auth/auth.routes.ts';
 import { resolveSession } from '../modules/auth/auth.service.ts';
 import { registerCaseRoutes } from '../modules/cases/cases.routes.ts';
@@ -131,7 +132,7 @@ export async function buildApp(ctx: AppContext, state: AppState = { ready: true 
     if (req.url.startsWith('/api/') || req.method !== 'GET') {
       return sendError(new AppError('ROUTE_NOT_FOUND'), req, reply);
     }
-    return sendIndexHtml(ctx, reply);
+    return sendIndexHtml(ctx, reply, req.url.startsWith('/staff') ? 'staff.html' : 'index.html');
   });
 
   registerHealthRoutes(app, ctx, state);
@@ -142,6 +143,7 @@ export async function buildApp(ctx: AppContext, state: AppState = { ready: true 
   registerUserRoutes(app, ctx);
   registerCitizenRoutes(app, ctx);
   registerCaseRoutes(app, ctx);
+  registerAssessmentRoutes(app, ctx);
 
   if (fs.existsSync(ctx.config.webDir)) {
     await app.register(fastifyStatic, {
@@ -157,10 +159,11 @@ export async function buildApp(ctx: AppContext, state: AppState = { ready: true 
   return app;
 }
 
-function sendIndexHtml(ctx: AppContext, reply: FastifyReply) {
-  const index = path.join(ctx.config.webDir, 'index.html');
+/** Serves an HTML entry: the portal (index.html) or, under /staff, the staff workbench. */
+function sendIndexHtml(ctx: AppContext, reply: FastifyReply, entry = 'index.html') {
+  const index = path.join(ctx.config.webDir, entry);
   if (fs.existsSync(index)) {
-    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').sendFile('index.html');
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').sendFile(entry);
   }
   return reply
     .type('text/html; charset=utf-8')
