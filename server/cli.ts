@@ -9,7 +9,8 @@ import { describeSchema, SNAPSHOT_FILE } from './db/snapshot.ts';
 import { loadConfig } from './lib/config.ts';
 import { AppError } from './lib/errors.ts';
 import { startServer } from './main.ts';
-import { seedDemoCounty } from './modules/demo/demo.seed.ts';
+import { generateDemoHistory } from './modules/demo/demo.history.ts';
+import { countyLoaded, seedDemoCounty } from './modules/demo/demo.seed.ts';
 import { importGridsFile, importOrgsFile } from './modules/orgs/orgs.import.ts';
 import { createUser } from './modules/users/users.service.ts';
 
@@ -54,19 +55,61 @@ program
     });
   });
 
+function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError(`须为非负整数 / not a non-negative integer: ${v}`);
+  return n;
+}
+
 program
   .command('seed')
   .description('载入演示数据 / load demo data')
   .option('--demo', '载入演示县（南昌县）/ load the demo county')
-  .action(async (opts: { demo?: boolean }) => {
-    if (!opts.demo) throw new InvalidArgumentError('请指定 --demo / pass --demo');
+  .option(
+    '--history <n>',
+    '经办理引擎追加 n 件过去一年的演示诉求（另加约 n/6 件网格事件）/ add n appeals of demo history through the engine',
+    nonNegativeInt,
+  )
+  .option('--seed <n>', '历史生成的随机种子（默认取现有工单数）/ PRNG seed of the history', nonNegativeInt)
+  .action(async (opts: { demo?: boolean; history?: number; seed?: number }) => {
+    if (!opts.demo && opts.history === undefined) {
+      throw new InvalidArgumentError('请指定 --demo 或 --history <n> / pass --demo or --history <n>');
+    }
     await withContext(async (ctx) => {
-      const r = await seedDemoCounty(ctx);
-      console.log(
-        r.created
-          ? `演示县已载入 / demo county loaded (${ctx.config.countyCode})`
-          : '演示县已存在，未做改动 / already loaded',
-      );
+      if (opts.demo) {
+        const r = await seedDemoCounty(ctx);
+        console.log(
+          r.created
+            ? `演示县已载入 / demo county loaded (${ctx.config.countyCode})`
+            : '演示县已存在，未做改动 / already loaded',
+        );
+      }
+      if (opts.history !== undefined) {
+        if (!(await countyLoaded(ctx))) {
+          throw new InvalidArgumentError(
+            '请先载入演示县（seed --demo）/ load the demo county first (seed --demo)',
+          );
+        }
+        // Each run continues from the data already there unless a seed is given.
+        const existing = await ctx.database.db
+          .selectFrom('cases')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('county_code', '=', ctx.config.countyCode)
+          .executeTakeFirstOrThrow();
+        const r = await generateDemoHistory(ctx, {
+          cases: opts.history,
+          days: 365,
+          seed: opts.seed ?? Number(existing.n) + 1,
+        });
+        console.log(
+          `已追加演示历史 / demo history added: ${r.appeals} 件诉求 appeals, ${r.events} 件事件 events, ` +
+            `办结率 closure ${(r.closureRate * 100).toFixed(1)} %, 满意率 satisfaction ${(r.satisfactionRate * 100).toFixed(1)} %, ` +
+            `${(r.ms / 1000).toFixed(1)} s`,
+        );
+        if (r.failures)
+          console.error(`${r.failures} 件工单脚本中途出错，见日志 / case scripts stopped, see the log`);
+      }
     });
   });
 

@@ -27,10 +27,10 @@ export default async function setup({ provide }: { provide: (key: string, value:
     return async () => {
       const c = new pg.Client({ connectionString: url });
       await c.connect();
-      const rows = await c.query(
-        `select datname from pg_database where datname like 'gz_t_%' or datname = $1`,
-        [template],
-      );
+      const rows = await c.query(`select datname from pg_database where datname like $2 or datname = $1`, [
+        template,
+        `gz_t_${process.pid}_%`,
+      ]);
       for (const r of rows.rows) await c.query(`drop database if exists ${r.datname} with (force)`);
       await c.end();
     };

@@ -19,7 +19,7 @@ const children: ChildProcess[] = [];
 async function freshPgDatabase(): Promise<string> {
   const url = process.env.TEST_DATABASE_URL;
   if (!url) return '';
-  const name = `gz_t_start_${process.pid}`;
+  const name = `gz_start_${process.pid}`;
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   await c.query(`drop database if exists ${name} with (force)`);
@@ -83,8 +83,15 @@ function exited(child: ChildProcess): Promise<number | null> {
   });
 }
 
-afterAll(() => {
+afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  const url = process.env.TEST_DATABASE_URL;
+  if (url && databaseUrl) {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query(`drop database if exists ${new URL(databaseUrl).pathname.slice(1)} with (force)`);
+    await c.end();
+  }
 });
 
 describe('gongzhi start', () => {

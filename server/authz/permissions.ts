@@ -19,6 +19,7 @@ export const PERMISSIONS = [
   'category.manage',
   'calendar.manage',
   'assessment.read',
+  'assessment.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -92,6 +93,7 @@ export const ROLE_PERMISSIONS = {
     'category.manage',
     'calendar.manage',
     'assessment.read',
+    'assessment.manage',
   ],
 } as const satisfies Record<Role, readonly Permission[]>;
 

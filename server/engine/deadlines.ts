@@ -42,12 +42,12 @@ export async function calendarFor(db: Kysely<DB>, countyCode: string): Promise<W
   if (cached && cached.county === countyCode && Date.now() - cached.at < 60_000) return cached.calendar;
   const rows = await db
     .selectFrom('calendar_overrides')
-    .select(['day', 'working', 'note'])
+    // Formatted in SQL: the driver turns a `date` into a Date at local midnight (String() of it is
+    // "Fri Mar 20 …", which the calendar rejects).
+    .select([sql<string>`to_char(day, 'YYYY-MM-DD')`.as('day'), 'working', 'note'])
     .where('county_code', '=', countyCode)
     .execute();
-  const calendar = new WorkCalendar(
-    rows.map((r) => ({ date: String(r.day).slice(0, 10), working: r.working, note: r.note })),
-  );
+  const calendar = new WorkCalendar(rows.map((r) => ({ date: r.day, working: r.working, note: r.note })));
   cached = { at: Date.now(), county: countyCode, calendar };
   return calendar;
 }
@@ -181,8 +181,16 @@ export function openDeadline(trx: Kysely<DB>, caseId: string, stage: Stage) {
     .executeTakeFirst();
 }
 
-/** Moves every open deadline of a case later by `ms` (resume after suspension: the clock stood still). */
-export async function shiftOpenDeadlines(trx: Kysely<DB>, caseId: string, ms: number): Promise<void> {
+/**
+ * Moves every open deadline of a case later by `ms` (resume after suspension: the clock stood still).
+ * `now` is the action's time (the engine's clock, not the database server's).
+ */
+export async function shiftOpenDeadlines(
+  trx: Kysely<DB>,
+  caseId: string,
+  ms: number,
+  now: Date = new Date(),
+): Promise<void> {
   const interval = `${Math.round(ms)} milliseconds`;
   await trx
     .updateTable('case_deadlines')
@@ -190,7 +198,7 @@ export async function shiftOpenDeadlines(trx: Kysely<DB>, caseId: string, ms: nu
       due_at: sql`due_at + ${interval}::interval`,
       warn_at: sql`warn_at + ${interval}::interval`,
       // A deadline that had passed before the pause but is now in the future again reopens.
-      status: sql`case when status = 'overdue' and due_at + ${interval}::interval > now() then 'pending' else status end`,
+      status: sql`case when status = 'overdue' and due_at + ${interval}::interval > ${now} then 'pending' else status end`,
     })
     .where('case_id', '=', caseId)
     .where('status', 'in', ['pending', 'warned', 'overdue'])

@@ -134,6 +134,7 @@ export async function perform(
       now,
       bumpVersion: true,
       meta: opts.meta,
+      ...(result.metricsUnit ? { metricsUnit: result.metricsUnit } : {}),
     });
   });
 }
@@ -151,11 +152,23 @@ function mergeDeadlines(a?: DeadlineEffect, b?: DeadlineEffect): DeadlineEffect 
 function validateInput(def: ActionDef, raw: unknown): Record<string, unknown> {
   const input = raw ?? {};
   if (!Value.Check(def.input, input)) {
-    const details = [...Value.Errors(def.input, input)].slice(0, 20).map((e) => ({
-      field: (e.instancePath || '/').replace(/^\//, '').replaceAll('/', '.') || 'input',
-      message: e.message,
-    }));
-    throw new AppError('VALIDATION_FAILED', { details });
+    const details: { field: string; message: string }[] = [];
+    for (const e of Value.Errors(def.input, input)) {
+      const base = (e.instancePath || '/').replace(/^\//, '').replaceAll('/', '.');
+      // A missing or unknown property is reported on its parent object: name the property itself.
+      const params = e.params as { requiredProperties?: string[]; additionalProperties?: string[] };
+      const named =
+        e.keyword === 'required'
+          ? { names: params.requiredProperties ?? [], message: '此项必填' }
+          : e.keyword === 'additionalProperties'
+            ? { names: params.additionalProperties ?? [], message: '不允许的字段' }
+            : undefined;
+      const items = named?.names.length
+        ? named.names.map((n) => ({ field: base ? `${base}.${n}` : n, message: named.message }))
+        : [{ field: base || 'input', message: e.message }];
+      for (const item of items) if (!details.some((d) => d.field === item.field)) details.push(item);
+    }
+    throw new AppError('VALIDATION_FAILED', { details: details.slice(0, 20) });
   }
   return input as Record<string, unknown>;
 }

@@ -55,7 +55,7 @@ export async function receiveCase(
         .where('id', '=', input.categoryId)
         .where('county_code', '=', county)
         .executeTakeFirst();
-      if (!category || !category.active || !category.case_types.includes(input.type)) {
+      if (!category?.active || !category.case_types.includes(input.type)) {
         throw new AppError('VALIDATION_FAILED', {
           details: [{ field: 'categoryId', message: '类别不存在或不适用' }],
         });

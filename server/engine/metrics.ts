@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { CaseRow, DB } from '../db/schema.ts';
 import { metDeadline } from './deadlines.ts';
 import type { Metrics } from './rollups.ts';
@@ -8,7 +8,8 @@ import type { Stage } from './workflow.ts';
  * The assessment metrics one event adds (DESIGN §4 "Assessment"). Called before the event's deadline
  * effects are applied, so "on time" compares with the deadline that was open when the action came.
  * Definitions:
- * - response = signed on time and first contact on time (counted at first contact) ÷ dispatched;
+ * - response = signed on time and first contact on time (counted at first contact, once per case) ÷
+ *   dispatched;
  * - closed on time = closed without any dispatch or reply deadline ever going overdue;
  * - rated / resolved / satisfied / basically_satisfied / unsatisfied from revisits and citizen ratings.
  */
@@ -53,7 +54,15 @@ export async function metricsFor(
         .executeTakeFirst();
       const signedOnTime =
         !signDeadline || (signDeadline.done_at !== null && signDeadline.done_at <= signDeadline.due_at);
-      if (signedOnTime && (await stageMet('first_contact'))) add('response_ok');
+      // At most once per case, like `dispatched`: a reassigned or redone case makes first contact
+      // again, and counting each would push the response rate past 100 %.
+      const counted = await trx
+        .selectFrom('case_events')
+        .select('id')
+        .where('case_id', '=', before.id)
+        .where(sql<boolean>`payload->'m'->>${`${t}:response_ok`} is not null`)
+        .executeTakeFirst();
+      if (!counted && signedOnTime && (await stageMet('first_contact'))) add('response_ok');
       break;
     }
     case 'reply':

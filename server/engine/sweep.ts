@@ -36,6 +36,8 @@ export async function sweepOverdue(
         .select(['id', 'case_id'])
         .where('status', 'in', ['pending', 'warned'])
         .where('due_at', '<=', now)
+        // A suspended case's clock stands still: its deadlines move on resume instead.
+        .where('case_id', 'not in', trx.selectFrom('cases').select('id').where('state', '=', 'suspended'))
         .orderBy('due_at')
         .limit(batch)
         .execute();
@@ -50,7 +52,8 @@ export async function sweepOverdue(
         .skipLocked()
         .execute();
       if (locked.length === 0) return 0;
-      const cases = new Map(locked.map((c) => [c.id, c]));
+      const cases = new Map(locked.filter((c) => c.state !== 'suspended').map((c) => [c.id, c]));
+      if (cases.size === 0) return 0;
       const claimed = await trx
         .updateTable('case_deadlines')
         .set({ status: 'overdue', overdue_at: now, escalated_at: now })
@@ -122,6 +125,7 @@ export async function sweepWarnings(ctx: AppContext, opts: { now?: Date } = {}):
           .where('status', '=', 'pending')
           .where('warn_at', '<=', now)
           .where('due_at', '>', now)
+          .where('case_id', 'not in', trx.selectFrom('cases').select('id').where('state', '=', 'suspended'))
           .limit(500)
           .forUpdate()
           .skipLocked(),

@@ -65,6 +65,8 @@ export interface EffectResult {
   /** Deadline effects computed at run time, merged with the static ones. */
   deadlines?: DeadlineEffect;
   notify?: NotificationSpec[];
+  /** Unit the event's metrics count for, when not the lead (a whistled department's report). */
+  metricsUnit?: string;
 }
 
 export interface NotificationSpec {

@@ -18,10 +18,13 @@ import { AppError } from '../lib/errors.ts';
 import { registerAssessmentRoutes } from '../modules/assessment/assessment.routes.ts';
 import { registerAuthRoutes } from '../modules/auth/auth.routes.ts';
 import { resolveSession } from '../modules/auth/auth.service.ts';
+import { registerCalendarRoutes } from '../modules/calendar/calendar.routes.ts';
 import { registerCaseRoutes } from '../modules/cases/cases.routes.ts';
+import { registerCategoryRoutes } from '../modules/categories/categories.routes.ts';
 import { registerCitizenRoutes } from '../modules/citizens/citizens.routes.ts';
 import { registerGridRoutes } from '../modules/grids/grids.routes.ts';
 import { registerHealthRoutes } from '../modules/health/health.routes.ts';
+import { registerNotificationRoutes } from '../modules/notifications/notifications.routes.ts';
 import { registerOrgRoutes } from '../modules/orgs/orgs.routes.ts';
 import { registerPublicRoutes } from '../modules/public/public.routes.ts';
 import { registerUserRoutes } from '../modules/users/users.routes.ts';
@@ -143,6 +146,9 @@ export async function buildApp(ctx: AppContext, state: AppState = { ready: true 
   registerUserRoutes(app, ctx);
   registerCitizenRoutes(app, ctx);
   registerCaseRoutes(app, ctx);
+  registerCategoryRoutes(app, ctx);
+  registerCalendarRoutes(app, ctx);
+  registerNotificationRoutes(app, ctx);
   registerAssessmentRoutes(app, ctx);
 
   if (fs.existsSync(ctx.config.webDir)) {

@@ -1,5 +1,6 @@
-import { useEffect, useRef } from 'react';
+import { lazy, type ReactNode, Suspense, useEffect, useRef } from 'react';
 import { Header } from './components/Header.tsx';
+import { Loading } from './components/Status.tsx';
 import { useT } from './i18n.ts';
 import { HomePage } from './pages/HomePage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
@@ -8,8 +9,23 @@ import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { useLocation } from './router.tsx';
 import { loadSession } from './session.ts';
 
-/** The route table: exact paths, query strings carry the rest. */
-function page(path: string) {
+// Pages beyond the first screen load on demand: the portal's first load stays small on weak networks.
+const AppealPage = lazy(() => import('./pages/AppealPage.tsx').then((m) => ({ default: m.AppealPage })));
+const AppealDonePage = lazy(() =>
+  import('./pages/AppealPage.tsx').then((m) => ({ default: m.AppealDonePage })),
+);
+const MyAppealsPage = lazy(() =>
+  import('./pages/MyAppealsPage.tsx').then((m) => ({ default: m.MyAppealsPage })),
+);
+const MyAppealPage = lazy(() =>
+  import('./pages/MyAppealsPage.tsx').then((m) => ({ default: m.MyAppealPage })),
+);
+const BoardPage = lazy(() => import('./pages/BoardPage.tsx').then((m) => ({ default: m.BoardPage })));
+const KioskPage = lazy(() => import('./pages/KioskPage.tsx').then((m) => ({ default: m.KioskPage })));
+const GridPage = lazy(() => import('./pages/GridPage.tsx').then((m) => ({ default: m.GridPage })));
+
+/** The route table: exact paths (and `/my/:id`), query strings carry the rest. */
+function page(path: string): ReactNode {
   switch (path) {
     case '/':
       return <HomePage />;
@@ -17,9 +33,20 @@ function page(path: string) {
       return <LoginPage />;
     case '/me':
       return <MePage />;
-    default:
-      return <NotFoundPage />;
+    case '/appeal/new':
+      return <AppealPage />;
+    case '/appeal/done':
+      return <AppealDonePage />;
+    case '/my':
+      return <MyAppealsPage />;
+    case '/board':
+      return <BoardPage />;
+    case '/grid':
+      return <GridPage />;
   }
+  const my = /^\/my\/([^/]+)$/.exec(path);
+  if (my) return <MyAppealPage key={my[1]} id={decodeURIComponent(my[1]!)} />;
+  return <NotFoundPage />;
 }
 
 /** The layout around every page, plus focus handling on page changes. */
@@ -34,17 +61,47 @@ export function App() {
   }, []);
 
   // After a client-side page change, start screen readers and keyboard users at the new page's heading.
+  // A page loaded on demand has no heading yet: wait for it (briefly) before moving focus.
   useEffect(() => {
     if (previousPath.current === path) return;
     previousPath.current = path;
-    const target = mainRef.current?.querySelector<HTMLElement>('h1') ?? mainRef.current;
-    target?.focus({ preventScroll: true });
+    const main = mainRef.current;
+    if (!main) return;
+    const heading = main.querySelector<HTMLElement>('h1');
+    if (heading) {
+      heading.focus({ preventScroll: true });
+      return;
+    }
+    main.focus({ preventScroll: true });
+    const observer = new MutationObserver(() => {
+      const h1 = main.querySelector<HTMLElement>('h1');
+      if (!h1) return;
+      observer.disconnect();
+      if (document.activeElement === main || document.activeElement === document.body) {
+        h1.focus({ preventScroll: true });
+      }
+    });
+    observer.observe(main, { childList: true, subtree: true });
+    const timer = setTimeout(() => observer.disconnect(), 5000);
+    return () => {
+      observer.disconnect();
+      clearTimeout(timer);
+    };
   }, [path]);
 
   const skipToMain = () => {
     const target = mainRef.current?.querySelector<HTMLElement>('h1') ?? mainRef.current;
     target?.focus();
   };
+
+  // The kiosk is a full-screen page of its own: no site header, navigation or footer.
+  if (path === '/kiosk') {
+    return (
+      <Suspense fallback={<Loading />}>
+        <KioskPage />
+      </Suspense>
+    );
+  }
 
   return (
     <>
@@ -53,7 +110,7 @@ export function App() {
       </button>
       <Header />
       <main id="main" ref={mainRef} tabIndex={-1} className="main">
-        {page(path)}
+        <Suspense fallback={<Loading />}>{page(path)}</Suspense>
       </main>
       <footer className="site-footer">
         <p>{t('footer.hotline')}</p>

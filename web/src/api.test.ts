@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, api, normaliseField, request, setCsrfToken } from './api.ts';
+import { ApiError, api, categoryTree, normaliseField, request, setCsrfToken } from './api.ts';
 
 function answer(status: number, body: unknown) {
   return vi.fn(
@@ -88,6 +88,46 @@ describe('api client', () => {
       'phone',
       'phone',
       'phone',
+    ]);
+  });
+
+  it('reads the public category tree as { groups } or { items }', async () => {
+    const tree = [{ code: 'CJ', name: '城乡建设', nameEn: 'Construction', children: [] }];
+    vi.stubGlobal('fetch', answer(200, { groups: tree }));
+    expect((await api.publicCategories('appeal')).items).toEqual(tree);
+    vi.stubGlobal('fetch', answer(200, { items: tree }));
+    expect((await api.publicCategories('appeal')).items).toEqual(tree);
+  });
+
+  it('builds the event category tree from the staff list', () => {
+    const row = (id: string, parentId: string | null, caseTypes: string[], active = true) => ({
+      id,
+      parentId,
+      name: id,
+      nameEn: `${id}-en`,
+      caseTypes,
+      active,
+    });
+    const tree = categoryTree(
+      [
+        row('CJ', null, ['appeal', 'event']),
+        row('CJ01', 'CJ', ['appeal', 'event']),
+        row('CJ02', 'CJ', ['appeal']),
+        row('CJ03', 'CJ', ['event'], false),
+        row('JY', null, ['appeal']),
+        row('JY01', 'JY', ['appeal']),
+        row('GA', null, ['event']),
+      ],
+      'event',
+    );
+    expect(tree).toEqual([
+      {
+        code: 'CJ',
+        name: 'CJ',
+        nameEn: 'CJ-en',
+        children: [{ code: 'CJ01', name: 'CJ01', nameEn: 'CJ01-en' }],
+      },
+      { code: 'GA', name: 'GA', nameEn: 'GA-en', children: [] },
     ]);
   });
 });

@@ -126,6 +126,199 @@ export interface StaffGrid {
   workerNames: string[];
 }
 
+/** A node of the category tree (`GET /api/public/categories`): two levels, groups and their categories. */
+export interface CategoryNode {
+  code: string;
+  name: string;
+  nameEn?: string | null;
+  children?: CategoryNode[];
+}
+
+export type CaseKind = 'appeal' | 'event';
+
+/** One row of the staff category list (`GET /api/categories`): flat, with parents by id. */
+export interface StaffCategory {
+  id: string;
+  parentId: string | null;
+  name: string;
+  nameEn?: string | null;
+  caseTypes: string[];
+  active: boolean;
+}
+
+/**
+ * The two-level tree of the active categories of a case type, from the staff list: groups with
+ * their children of that type; a group without children is offered itself when it is of that type.
+ */
+export function categoryTree(rows: StaffCategory[], type: CaseKind): CategoryNode[] {
+  const active = rows.filter((r) => r.active);
+  return active
+    .filter((g) => g.parentId === null)
+    .map((g) => ({
+      code: g.id,
+      name: g.name,
+      nameEn: g.nameEn ?? null,
+      children: active
+        .filter((c) => c.parentId === g.id && c.caseTypes.includes(type))
+        .map((c) => ({ code: c.id, name: c.name, nameEn: c.nameEn ?? null })),
+      self: g.caseTypes.includes(type),
+    }))
+    .filter((g) => g.children.length > 0 || g.self)
+    .map(({ self: _self, ...g }) => g);
+}
+
+/** What a citizen sends to `POST /api/my/cases` (the one entry, 诉求一个口子进). */
+export interface AppealInput {
+  type: 'appeal';
+  channel: 'web' | 'kiosk';
+  categoryId: string;
+  description: string;
+  title?: string;
+  lon?: number;
+  lat?: number;
+  address?: string;
+  villageId?: string;
+  contactName?: string;
+  contactPhone?: string;
+  anonymous?: boolean;
+  confidential?: boolean;
+  /** File names only for now: there is no upload endpoint yet, the photos stay on the device. */
+  attachments?: string[];
+  idempotencyKey?: string;
+}
+
+/** What a grid worker sends to `POST /api/cases`. */
+export interface EventInput {
+  type: 'event';
+  channel: 'grid';
+  categoryId: string;
+  description: string;
+  lon?: number;
+  lat?: number;
+  villageId?: string;
+  attachments?: string[];
+  idempotencyKey?: string;
+}
+
+export interface CaseLocation {
+  lon: number | null;
+  lat: number | null;
+  address: string | null;
+  gridId: string | null;
+  villageId: string | null;
+  villageName: string | null;
+  townshipId: string | null;
+  townshipName: string | null;
+}
+
+/** A case as the reader may see it (`CaseDetail` on the server); only the fields the UI reads. */
+export interface CaseView {
+  id: string;
+  code: string;
+  type: string;
+  typeLabel: string;
+  state: string;
+  stateLabel: string;
+  version: number;
+  channel: string;
+  category: { id: string; name: string } | null;
+  urgency: string;
+  title: string;
+  description: string;
+  location: CaseLocation;
+  lead: { id: string; name: string } | null;
+  contact: { anonymous: boolean; confidential: boolean; phoneMasked: string | null; hasName: boolean };
+  resolved: boolean | null;
+  satisfaction: Satisfaction | null;
+  attachments: unknown[];
+  receivedAt: string;
+  dispatchedAt: string | null;
+  repliedAt: string | null;
+  closedAt: string | null;
+  mergedInto: string | null;
+}
+
+export interface CaseDetailResult {
+  case: CaseView;
+  abilities: { actions: string[]; revealContact: boolean };
+  /** True when an idempotency key matched an earlier intake (the first case is returned). */
+  replayed?: boolean;
+}
+
+export type Satisfaction = 'satisfied' | 'basically_satisfied' | 'unsatisfied';
+
+export interface MyCaseItem {
+  id: string;
+  code: string;
+  state: string;
+  stateLabel: string;
+  title: string;
+  receivedAt: string;
+  repliedAt: string | null;
+  closedAt: string | null;
+  satisfaction: Satisfaction | null;
+}
+
+export interface TimelineItem {
+  seq: number;
+  at: string;
+  action: string;
+  label: string;
+  fromState?: string | null;
+  toState?: string;
+  actor: { kind: string; name: string };
+  details: Record<string, unknown>;
+}
+
+export interface MyCaseResult {
+  detail: CaseDetailResult;
+  timeline: { items: TimelineItem[] };
+}
+
+export interface RatingInput {
+  resolved: boolean;
+  satisfaction: Satisfaction;
+  comment?: string;
+  version?: number;
+}
+
+export type CaseQueue = 'reported_by_me' | 'to_sign' | 'in_progress' | 'all';
+
+export interface CaseListItem {
+  id: string;
+  code: string;
+  type: string;
+  state: string;
+  stateLabel: string;
+  title: string;
+  urgency: string;
+  channel: string;
+  categoryId: string | null;
+  categoryName: string | null;
+  villageId: string | null;
+  villageName: string | null;
+  receivedAt: string;
+  nextDueAt: string | null;
+  version: number;
+}
+
+export interface GridDetail {
+  grid: { id: string; name: string; villageId: string; geometry: Geometry; areaM2: number; version: number };
+  workers: { id: string; displayName: string; role: string }[];
+  abilities: { update: boolean };
+}
+
+/** An in-app message (`GET /api/notifications`, being added); every field but the title may be absent. */
+export interface AppNotification {
+  id: Id;
+  kind?: string;
+  caseId?: string | null;
+  title: string;
+  body?: string;
+  createdAt?: string;
+  readAt?: string | null;
+}
+
 export interface FieldError {
   field: string;
   message: string;
@@ -181,6 +374,8 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 interface RequestOptions {
   body?: unknown;
   signal?: AbortSignal | undefined;
+  /** Extra headers (e.g. `Idempotency-Key`). */
+  headers?: Record<string, string> | undefined;
 }
 
 /** True when the error only means the caller gave up (navigated away); such errors are not shown. */
@@ -191,7 +386,11 @@ export function isAbort(err: unknown): boolean {
 /** Sends one request and returns the parsed JSON body (undefined for 204). */
 export async function request<T>(method: Method, path: string, opts: RequestOptions = {}): Promise<T> {
   const lang = getLang();
-  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': lang };
+  const headers: Record<string, string> = {
+    Accept: 'application/json',
+    'Accept-Language': lang,
+    ...opts.headers,
+  };
   if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
 
@@ -309,4 +508,68 @@ export const api = {
 
   grids: (village: string, signal?: AbortSignal) =>
     request<{ items: StaffGrid[] }>('GET', `/api/grids?village=${q(village)}`, { signal }),
+
+  grid: (id: string, signal?: AbortSignal) => request<GridDetail>('GET', `/api/grids/${q(id)}`, { signal }),
+
+  /**
+   * The category tree offered to the public for a case type. The server answers `{ groups }`
+   * (`{ items }` is accepted too); a server without the endpoint answers 404.
+   */
+  async publicCategories(type: CaseKind, signal?: AbortSignal): Promise<{ items: CategoryNode[] }> {
+    const r = await request<{ items?: CategoryNode[]; groups?: CategoryNode[] }>(
+      'GET',
+      `/api/public/categories?type=${q(type)}`,
+      { signal },
+    );
+    return { items: r.items ?? r.groups ?? [] };
+  },
+
+  /** Every active category of a case type, public or not (staff: grid workers report non-public event types). */
+  async staffCategories(type: CaseKind, signal?: AbortSignal): Promise<{ items: CategoryNode[] }> {
+    const r = await request<{ items: StaffCategory[] }>('GET', '/api/categories', { signal });
+    return { items: categoryTree(r.items ?? [], type) };
+  },
+
+  /** Submits a citizen's appeal; the same idempotency key always answers with the same case. */
+  submitAppeal: (body: AppealInput, signal?: AbortSignal) =>
+    request<CaseDetailResult>('POST', '/api/my/cases', {
+      body,
+      signal,
+      headers: body.idempotencyKey ? { 'Idempotency-Key': body.idempotencyKey } : undefined,
+    }),
+
+  myCases: (signal?: AbortSignal) => request<{ items: MyCaseItem[] }>('GET', '/api/my/cases', { signal }),
+
+  myCase: (id: string, signal?: AbortSignal) =>
+    request<MyCaseResult>('GET', `/api/my/cases/${q(id)}`, { signal }),
+
+  rateMyCase: (id: string, body: RatingInput) =>
+    request<CaseDetailResult>('POST', `/api/my/cases/${q(id)}/rate`, { body }),
+
+  /** A grid worker's event report; the same idempotency key always answers with the same case. */
+  reportEvent: (body: EventInput, signal?: AbortSignal) =>
+    request<CaseDetailResult>('POST', '/api/cases', {
+      body,
+      signal,
+      headers: body.idempotencyKey ? { 'Idempotency-Key': body.idempotencyKey } : undefined,
+    }),
+
+  cases: (params: { queue: CaseQueue; type?: CaseKind; limit?: number }, signal?: AbortSignal) => {
+    const search = new URLSearchParams({ queue: params.queue });
+    if (params.type) search.set('type', params.type);
+    if (params.limit) search.set('limit', String(params.limit));
+    return request<{ items: CaseListItem[]; hasMore: boolean }>('GET', `/api/cases?${search}`, { signal });
+  },
+
+  case: (id: string, signal?: AbortSignal) =>
+    request<CaseDetailResult>('GET', `/api/cases/${q(id)}`, { signal }),
+
+  caseAction: (id: string, action: string, input: Record<string, unknown>, version?: number) =>
+    request<CaseDetailResult>('POST', `/api/cases/${q(id)}/actions/${q(action)}`, {
+      body: version ? { input, version } : { input },
+    }),
+
+  /** My in-app messages (being added on the server: may 404). */
+  notifications: (signal?: AbortSignal) =>
+    request<{ items: AppNotification[] }>('GET', '/api/notifications', { signal }),
 };

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { Geometry } from './api.ts';
-import { aspectOf, bboxOf, fitProjection, labelPoint, pathData, scaleBar } from './geo.ts';
+import {
+  aspectOf,
+  bboxOf,
+  containsPoint,
+  distanceMetres,
+  fitProjection,
+  labelPoint,
+  pathData,
+  pathLength,
+  scaleBar,
+} from './geo.ts';
 
 // A 0.01° × 0.01° square near Nanchang County (28.5° N): about 978 m wide and 1,113 m tall.
 const square: Geometry = {
@@ -70,5 +80,41 @@ describe('grid map projection', () => {
     expect(scaleBar(0.25, 100)).toEqual({ metres: 200, px: 50 }); // 400 m would not fit; 200 m is 1-2-5 round
     expect(scaleBar(0.1, 120)).toEqual({ metres: 1000, px: 100 });
     expect(scaleBar(0, 100)).toBeNull();
+  });
+});
+
+describe('taps, distances and containment', () => {
+  it('turns a tap back into the longitude and latitude it shows', () => {
+    const proj = fitProjection(bboxOf([square])!, 300, 300, 20);
+    for (const p of [
+      [115.9, 28.5],
+      [115.905, 28.507],
+      [115.91, 28.51],
+    ]) {
+      const [x, y] = proj.project(p);
+      const [lon, lat] = proj.unproject(x, y);
+      expect(lon).toBeCloseTo(p[0]!, 9);
+      expect(lat).toBeCloseTo(p[1]!, 9);
+    }
+  });
+
+  it('measures walked distances in metres', () => {
+    // 0.01° of latitude is about 1,112 m anywhere.
+    expect(distanceMetres([115.9, 28.5], [115.9, 28.51])).toBeGreaterThan(1105);
+    expect(distanceMetres([115.9, 28.5], [115.9, 28.51])).toBeLessThan(1115);
+    expect(pathLength([[115.9, 28.5]])).toBe(0);
+    const there = distanceMetres([115.9, 28.5], [115.91, 28.5]);
+    expect(
+      pathLength([
+        [115.9, 28.5],
+        [115.91, 28.5],
+        [115.9, 28.5],
+      ]),
+    ).toBeCloseTo(2 * there, 6);
+  });
+
+  it('tells whether a point is inside a grid', () => {
+    expect(containsPoint(square, [115.905, 28.505])).toBe(true);
+    expect(containsPoint(square, [115.92, 28.505])).toBe(false);
   });
 });

@@ -47,6 +47,8 @@ export function bboxOf(geometries: Iterable<Geometry>): BBox | null {
 /** A projection fitted to a box of `width` × `height` pixels. */
 export interface Projection {
   project(p: Position): [number, number];
+  /** The inverse: screen pixels back to [lon, lat] (a tap on the map). */
+  unproject(x: number, y: number): [number, number];
   /** Screen pixels per metre on the ground. */
   pxPerMetre: number;
   width: number;
@@ -83,6 +85,9 @@ export function fitProjection(bbox: BBox, width: number, height: number, padding
       const x = offsetX + ((p[0] ?? 0) - bbox.minLon) * k * s;
       const y = offsetY + (bbox.maxLat - (p[1] ?? 0)) * s;
       return [x, y];
+    },
+    unproject(x, y) {
+      return [bbox.minLon + (x - offsetX) / (k * s), bbox.maxLat - (y - offsetY) / s];
     },
     pxPerMetre: s / METRES_PER_DEGREE,
     width,
@@ -153,4 +158,42 @@ export function scaleBar(pxPerMetre: number, maxPx: number): { metres: number; p
   const pow = 10 ** Math.floor(Math.log10(maxMetres));
   const metres = [5, 2, 1].map((m) => m * pow).find((m) => m <= maxMetres) ?? pow;
   return { metres, px: metres * pxPerMetre };
+}
+
+/** Mean Earth radius (IUGG), metres. */
+const EARTH_RADIUS = 6_371_008.8;
+
+/** Great-circle distance in metres between two [lon, lat] points (haversine). */
+export function distanceMetres(a: Position, b: Position): number {
+  const rad = Math.PI / 180;
+  const dLat = ((b[1] ?? 0) - (a[1] ?? 0)) * rad;
+  const dLon = ((b[0] ?? 0) - (a[0] ?? 0)) * rad;
+  const h =
+    Math.sin(dLat / 2) ** 2 +
+    Math.cos((a[1] ?? 0) * rad) * Math.cos((b[1] ?? 0) * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * EARTH_RADIUS * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+/** The length in metres of a path of [lon, lat] points. */
+export function pathLength(points: readonly Position[]): number {
+  let total = 0;
+  for (let i = 1; i < points.length; i++) total += distanceMetres(points[i - 1]!, points[i]!);
+  return total;
+}
+
+/** Whether [lon, lat] lies inside a Polygon or MultiPolygon (even-odd rule, holes included). */
+export function containsPoint(geometry: Geometry, p: Position): boolean {
+  const x = p[0] ?? Number.NaN;
+  const y = p[1] ?? Number.NaN;
+  let inside = false;
+  for (const ring of rings(geometry)) {
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const xi = ring[i]![0]!;
+      const yi = ring[i]![1]!;
+      const xj = ring[j]![0]!;
+      const yj = ring[j]![1]!;
+      if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+    }
+  }
+  return inside;
 }

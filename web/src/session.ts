@@ -61,3 +61,8 @@ export function signedOut(): void {
   setCsrfToken(null);
   store.set({ status: 'anonymous' });
 }
+
+/** The current session outside React (the offline queue asks who is signed in). */
+export function getSession(): Session {
+  return store.get();
+}

@@ -1,4 +1,6 @@
 import { Type } from 'typebox';
+import type { StaffActor } from '../../authz/actor.ts';
+import { caseVisibleTo } from '../../authz/scope.ts';
 import { AppError } from '../../lib/errors.ts';
 import { calendarFor, EXTENSION_RULES, openDeadline, RETURN_WINDOW_WORKING_DAYS } from '../deadlines.ts';
 import { checkUnits, pendingAssists, setHandlingUnits } from '../units.ts';
@@ -278,7 +280,20 @@ const actions = {
     ),
     effect: (a: A<{ approved: boolean; comment?: string }>) =>
       a.input.approved
-        ? { payload: { ...a.input }, deadlines: { done: ['audit'], set: ['revisit'] } }
+        ? {
+            payload: { ...a.input },
+            deadlines: { done: ['audit'], set: ['revisit'] },
+            // The citizen may rate in the portal (or by replying to the SMS) before the revisit call.
+            notify: [
+              {
+                to: 'citizen',
+                kind: 'revisit',
+                title: '请评价诉求办理情况：{code}',
+                body: '您的诉求已办理答复，请登录“共治”评价是否解决、是否满意，回访员也将与您联系。',
+                sms: true,
+              },
+            ],
+          }
         : {
             to: 'in_progress',
             payload: { ...a.input },
@@ -502,9 +517,15 @@ const actions = {
           const calendar = await calendarFor(a.trx, a.case.county_code);
           const moved = calendar.addLimit(due.due_at, { amount: extension.days, unit: 'working_days' });
           newDue = moved.toISOString();
+          // A deadline the sweep already marked overdue stays overdue: it was acted on once, and
+          // reopening it would let the sweep mark (and count) it a second time.
           await a.trx
             .updateTable('case_deadlines')
-            .set({ due_at: moved, warn_at: new Date(moved.getTime() - 24 * 3600_000), status: 'pending' })
+            .set({
+              due_at: moved,
+              warn_at: new Date(moved.getTime() - 24 * 3600_000),
+              status: due.status === 'overdue' ? 'overdue' : 'pending',
+            })
             .where('id', '=', due.id)
             .execute();
         }
@@ -590,6 +611,8 @@ const actions = {
         .select(['id', 'code', 'state', 'type', 'citizen_id'])
         .where('id', '=', a.input.intoCaseId)
         .where('county_code', '=', a.case.county_code)
+        // A case outside the dispatcher's reach does not exist for them (DESIGN §7).
+        .$if(a.actor.kind === 'staff', (q) => q.where(caseVisibleTo(a.actor as StaffActor, 'cases')))
         .executeTakeFirst();
       if (!target || target.type !== a.case.type) throw new AppError('NOT_FOUND');
       if (['closed', 'voided', 'merged'].includes(target.state)) {

@@ -103,7 +103,7 @@ export function sharedActions<S extends string>(
       effect: async (a: A<{ note?: string }>) => {
         // The clock stood still while suspended: every open deadline moves by the pause.
         const pausedMs = a.now.getTime() - (a.case.suspended_at?.getTime() ?? a.now.getTime());
-        await shiftOpenDeadlines(a.trx, a.case.id, pausedMs);
+        await shiftOpenDeadlines(a.trx, a.case.id, pausedMs, a.now);
         const { suspendedFrom, ...rest } = a.case.pending;
         return {
           to: suspendedFrom ?? 'in_progress',
@@ -284,6 +284,8 @@ export function sharedActions<S extends string>(
             minutes,
             late,
           },
+          // The response time counts for the department that reported, not the lead unit.
+          ...(a.actorUnit ? { metricsUnit: a.actorUnit } : {}),
           notify: [
             {
               to: { kind: 'org', id: r.whistler_org_id },
@@ -338,6 +340,17 @@ export function sharedActions<S extends string>(
         { additionalProperties: false },
       ),
       effect: async (a: A<{ whistleId: string; departmentId: string; rating: number; comment?: string }>) => {
+        // The whistler rates (DESIGN §4): not any other unit that happens to see the case.
+        const whistle = await a.trx
+          .selectFrom('whistles')
+          .select('whistler_org_id')
+          .where('id', '=', a.input.whistleId)
+          .where('case_id', '=', a.case.id)
+          .executeTakeFirst();
+        if (!whistle) throw new AppError('NOT_FOUND');
+        if (whistle.whistler_org_id !== a.actorUnit) {
+          throw new AppError('FORBIDDEN', { message: '只有吹哨单位可以评价部门报到' });
+        }
         const updated = await a.trx
           .updateTable('whistle_reports')
           .set({ rating: a.input.rating, rating_comment: a.input.comment ?? null })
@@ -348,7 +361,8 @@ export function sharedActions<S extends string>(
           .returning('whistle_id')
           .executeTakeFirst();
         if (!updated) throw new AppError('GUARD_FAILED', { message: '只能对已报到且未评价的部门评价一次' });
-        return { payload: { ...a.input } };
+        // The rating feeds the rated department's assessment.
+        return { payload: { ...a.input }, metricsUnit: a.input.departmentId };
       },
     },
   } satisfies Record<string, ActionDef<S>>;

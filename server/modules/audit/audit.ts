@@ -25,6 +25,7 @@ export type AuditAction =
   | 'citizen.revealed'
   | 'demo.seeded'
   | 'case.contact_revealed'
+  | 'category.created'
   | 'category.updated'
   | 'calendar.updated'
   | 'settings.updated';

@@ -49,6 +49,9 @@ export async function searchCases(db: Kysely<DB>, actor: StaffActor, f: CaseFilt
     case 'all':
       break;
     case 'to_dispatch':
+      // Only the centres dispatch; for other roles this queue is empty.
+      if (!['operator', 'county_dispatcher', 'township_dispatcher'].includes(actor.role))
+        return { items: [], hasMore: false };
       q = q
         .where('c.state', 'in', ['received', 'reported', 'return_requested'])
         .where('c.path', 'like', `${actor.scopePath}%`);

@@ -6,6 +6,7 @@ import { seedCategories } from '../categories/categories.loader.ts';
 import { buildDemoCounty } from '../orgs/demo-county.ts';
 import { upsertGrids, upsertOrgs } from '../orgs/orgs.loader.ts';
 import { createUser } from '../users/users.service.ts';
+import { generateDemoHistory } from './demo.history.ts';
 
 /** The demo password of every demo account (printed at start; never used outside the demo). */
 export const DEMO_PASSWORD = 'gongzhi2026';
@@ -90,7 +91,38 @@ export async function seedDemoCounty(ctx: AppContext): Promise<{ created: boolea
         .execute();
     }
   }
+  if (created) await seedDemoHistory(ctx);
   return { created, logins: plan.map((p) => p.login) };
+}
+
+/**
+ * A year of history for a freshly loaded demo county, played through the case engine: DEMO_CASES
+ * appeals (default 3000; 0 turns it off; tests default to 0 so that every test file that loads the
+ * demo county does not play a year of cases).
+ */
+async function seedDemoHistory(ctx: AppContext): Promise<void> {
+  const cases = Number(process.env.DEMO_CASES ?? (ctx.config.env === 'test' ? 0 : 3000));
+  if (!Number.isFinite(cases) || cases <= 0) return;
+  const started = Date.now();
+  ctx.log.info({ cases }, 'demo history: generating a year of cases through the engine');
+  try {
+    const r = await generateDemoHistory(ctx, { cases, days: 365 });
+    ctx.log.info(
+      {
+        appeals: r.appeals,
+        events: r.events,
+        closureRate: Math.round(r.closureRate * 1000) / 10,
+        satisfactionRate: Math.round(r.satisfactionRate * 1000) / 10,
+        accounts: r.accountsCreated,
+        failures: r.failures,
+        ms: Date.now() - started,
+      },
+      `demo history generated in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+  } catch (err) {
+    // The county and its accounts stand; only the history is missing (`gongzhi seed --history <n>`).
+    ctx.log.error({ err, ms: Date.now() - started }, 'demo history failed');
+  }
 }
 
 /** One account per role, placed at real units of the demo county. */

@@ -125,6 +125,16 @@ export function registerPublicRoutes(app: App, ctx: AppContext): void {
         ctx.config.countyCode,
         req.query.village,
       );
+      if (rows.length === 0) {
+        const village = await ctx.database.db
+          .selectFrom('org_units')
+          .select('id')
+          .where('id', '=', req.query.village)
+          .where('county_code', '=', ctx.config.countyCode)
+          .where('kind', '=', 'village')
+          .executeTakeFirst();
+        if (!village) throw new AppError('NOT_FOUND', { message: '没有这个村（社区）' });
+      }
       reply.header('cache-control', 'public, max-age=300');
       return {
         type: 'FeatureCollection' as const,

@@ -1,14 +1,32 @@
-import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from 'react';
-import type { Geometry, GridFeature } from '../api.ts';
+import { type KeyboardEvent, type MouseEvent, useEffect, useMemo, useRef, useState } from 'react';
+import type { Geometry, GridFeature, Position } from '../api.ts';
 import { aspectOf, bboxOf, fitProjection, labelPoint, pathData, scaleBar } from '../geo.ts';
 import { useT } from '../i18n.ts';
+
+/** A point drawn on the map: an open event, a report waiting to be sent, where I am, a chosen place. */
+export interface MapMarker {
+  id: string;
+  lon: number;
+  lat: number;
+  kind: 'event' | 'queued' | 'me' | 'pin';
+  /** Shown as the marker's tooltip; the page lists the same points in text. */
+  title?: string;
+}
 
 interface Props {
   features: GridFeature[];
   /** Accessible name of the whole map, e.g. "城东村 网格地图". */
   label: string;
   selected: string | null;
-  onSelect: (code: string) => void;
+  onSelect?: (code: string) => void;
+  markers?: readonly MapMarker[];
+  /** A walked path ([lon, lat] points), drawn as a line. */
+  track?: readonly Position[];
+  /**
+   * Makes the map a place picker: a tap gives its longitude and latitude; Enter on a focused grid
+   * gives that grid's centre (keyboard users).
+   */
+  onPick?: (lon: number, lat: number) => void;
 }
 
 /** Room around the shapes for the north arrow and the scale bar. */
@@ -28,6 +46,9 @@ function focusVisible(el: Element): boolean {
 }
 
 type Drawable = { code: string; name: string; geometry: Geometry };
+
+/** A map pin whose tip is at (0, 0). */
+const PIN = 'M0 0 C-2 -6 -9 -10 -9 -17 A9 9 0 1 1 9 -17 C9 -10 2 -6 0 0 Z';
 
 /** Measures an element's content width and follows its changes. */
 function useWidth(fallback: number) {
@@ -53,7 +74,7 @@ function useWidth(fallback: number) {
  * An SVG drawing of a village's grids from their GeoJSON, without map tiles. The viewBox equals the
  * drawn size in CSS pixels, so label sizes are real rem values and grow in large-text mode.
  */
-export function GridMap({ features, label, selected, onSelect }: Props) {
+export function GridMap({ features, label, selected, onSelect, markers, track, onPick }: Props) {
   const t = useT();
   const { ref, width } = useWidth(360);
   const [focused, setFocused] = useState<string | null>(null);
@@ -79,17 +100,38 @@ export function GridMap({ features, label, selected, onSelect }: Props) {
         ...d,
         d: pathData(d.geometry, proj),
         fill: FILLS[i % FILLS.length]!,
+        centre: lp,
         label: lp ? proj.project(lp) : null,
       };
     });
-    return { height, shapes, bar: scaleBar(proj.pxPerMetre, width / 4) };
+    return { height, shapes, proj, bar: scaleBar(proj.pxPerMetre, width / 4) };
   }, [bbox, drawables, width]);
 
-  const onKey = (e: KeyboardEvent<SVGPathElement>, code: string) => {
+  const trackPoints = useMemo(() => {
+    if (!drawing || !track || track.length < 2) return null;
+    return track
+      .map((p) => drawing.proj.project(p))
+      .map(([x, y]) => `${Math.round(x * 10) / 10},${Math.round(y * 10) / 10}`)
+      .join(' ');
+  }, [drawing, track]);
+
+  const onKey = (e: KeyboardEvent<SVGPathElement>, code: string, centre: Position | null) => {
     if (e.key === 'Enter' || e.key === ' ') {
       e.preventDefault();
-      onSelect(code);
+      onSelect?.(code);
+      if (onPick && centre) onPick(centre[0]!, centre[1]!);
     }
+  };
+
+  // A tap anywhere on the drawing: from screen pixels (the SVG may be scaled) to lon/lat.
+  const onSvgClick = (e: MouseEvent<SVGSVGElement>) => {
+    if (!onPick || !drawing) return;
+    const rect = e.currentTarget.getBoundingClientRect();
+    if (rect.width === 0 || rect.height === 0) return;
+    const x = ((e.clientX - rect.left) * width) / rect.width;
+    const y = ((e.clientY - rect.top) * drawing.height) / rect.height;
+    const [lon, lat] = drawing.proj.unproject(x, y);
+    onPick(Math.round(lon * 1e6) / 1e6, Math.round(lat * 1e6) / 1e6);
   };
 
   const highlight = drawing?.shapes.filter((s) => s.code === selected || s.code === focused) ?? [];
@@ -102,11 +144,13 @@ export function GridMap({ features, label, selected, onSelect }: Props) {
   return (
     <div ref={ref} className="grid-map">
       {drawing ? (
+        // biome-ignore lint/a11y/useKeyWithClickEvents: keyboard users pick a place with Enter on a grid shape (onKey).
         <svg
           viewBox={`0 0 ${width} ${drawing.height}`}
           width={width}
           height={drawing.height}
-          className="grid-map-svg"
+          className={onPick ? 'grid-map-svg is-picker' : 'grid-map-svg'}
+          onClick={onPick ? onSvgClick : undefined}
         >
           <title>{label}</title>
           <desc>{t('map.desc')}</desc>
@@ -120,8 +164,8 @@ export function GridMap({ features, label, selected, onSelect }: Props) {
               tabIndex={0}
               role="button"
               aria-pressed={s.code === selected}
-              onClick={() => onSelect(s.code)}
-              onKeyDown={(e) => onKey(e, s.code)}
+              onClick={() => onSelect?.(s.code)}
+              onKeyDown={(e) => onKey(e, s.code, s.centre)}
               onFocus={(e) => setFocused(focusVisible(e.currentTarget) ? s.code : null)}
               onBlur={() => setFocused((f) => (f === s.code ? null : f))}
             >
@@ -153,6 +197,26 @@ export function GridMap({ features, label, selected, onSelect }: Props) {
                 </text>
               ) : null,
             )}
+            {trackPoints ? <polyline points={trackPoints} className="map-track" /> : null}
+            {(markers ?? []).map((m) => {
+              const [x, y] = drawing.proj.project([m.lon, m.lat]);
+              if (x < -20 || y < -20 || x > width + 20 || y > drawing.height + 20) return null;
+              const at = `translate(${Math.round(x * 10) / 10} ${Math.round(y * 10) / 10})`;
+              return m.kind === 'pin' ? (
+                <path key={m.id} d={PIN} transform={at} className="map-pin">
+                  {m.title ? <title>{m.title}</title> : null}
+                </path>
+              ) : (
+                <circle
+                  key={m.id}
+                  r={m.kind === 'me' ? 7 : 6}
+                  transform={at}
+                  className={`map-marker map-marker-${m.kind}`}
+                >
+                  {m.title ? <title>{m.title}</title> : null}
+                </circle>
+              );
+            })}
             <g className="map-north" transform={`translate(${width - 14} 18)`}>
               <path d="M0 -12 L6 6 L0 2 L-6 6 Z" />
               <text x="-10" y="0" textAnchor="end" dominantBaseline="middle">

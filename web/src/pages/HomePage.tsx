@@ -26,6 +26,35 @@ export function HomePage() {
         {/* Deeper in the region browser the introduction gives way, so the list or map is on the first screen. */}
         {browsing ? null : (
           <>
+            <nav className="home-actions" aria-label={t('home.actionsLabel')}>
+              <Link to="/appeal/new" className="big-button big-button-primary">
+                <span className="big-button-icon" aria-hidden="true">
+                  ✎
+                </span>
+                <span className="big-button-text">
+                  <span className="big-button-title">{t('home.appealCta')}</span>
+                  <span className="big-button-sub">{t('home.appealSub')}</span>
+                </span>
+              </Link>
+              <Link to="/my" className="big-button">
+                <span className="big-button-icon" aria-hidden="true">
+                  ☰
+                </span>
+                <span className="big-button-text">
+                  <span className="big-button-title">{t('home.myCta')}</span>
+                  <span className="big-button-sub">{t('home.mySub')}</span>
+                </span>
+              </Link>
+              <a href="#regions-heading" className="big-button">
+                <span className="big-button-icon" aria-hidden="true">
+                  ⌂
+                </span>
+                <span className="big-button-text">
+                  <span className="big-button-title">{t('home.areaCta')}</span>
+                  <span className="big-button-sub">{t('home.areaSub')}</span>
+                </span>
+              </a>
+            </nav>
             <p className="lead">{t('home.lead')}</p>
             <ul className="points">
               <li>
@@ -41,8 +70,11 @@ export function HomePage() {
                 {t('home.point3')}
               </li>
             </ul>
-            <p>
-              <Link to="/login" className="btn btn-primary">
+            <p className="button-row">
+              <Link to="/board" className="btn btn-secondary">
+                {t('home.boardCta')}
+              </Link>
+              <Link to="/login" className="btn btn-secondary">
                 {t('home.loginCta')}
               </Link>
             </p>

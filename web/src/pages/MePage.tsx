@@ -4,7 +4,7 @@ import { OrgBrowser } from '../components/OrgBrowser.tsx';
 import { ErrorState, Loading } from '../components/Status.tsx';
 import { useDocumentTitle } from '../hooks.ts';
 import { orgKindLabel, roleLabel, useLang, useT } from '../i18n.ts';
-import { href, navigate, useLocation } from '../router.tsx';
+import { href, Link, navigate, useLocation } from '../router.tsx';
 import { loadSession, signedOut, useSession } from '../session.ts';
 
 /** `/me`: who is signed in; staff also browse their jurisdiction. */
@@ -63,6 +63,13 @@ function StaffView({ user }: { user: StaffUser }) {
             <dd>{user.username}</dd>
           </div>
         </dl>
+        {user.role === 'grid_worker' || user.role === 'cadre' ? (
+          <p>
+            <Link to="/grid" className="btn btn-primary">
+              {t('me.gridApp')}
+            </Link>
+          </p>
+        ) : null}
         <SignOutButton />
       </section>
       <section className="card" aria-labelledby="me-scope">
@@ -84,8 +91,13 @@ function CitizenView({ citizen }: { citizen: Citizen }) {
           <dd className="mono">{citizen.phoneMasked}</dd>
         </div>
       </dl>
-      <div className="notice">
-        <p>{t('me.appealSoon')}</p>
+      <div className="button-row">
+        <Link to="/my" className="btn btn-primary">
+          {t('home.myCta')}
+        </Link>
+        <Link to="/appeal/new" className="btn btn-secondary">
+          {t('home.appealCta')}
+        </Link>
       </div>
       <SignOutButton />
     </section>

@@ -1,8 +1,13 @@
+import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { StaffApp } from './App.tsx';
+import './staff.css';
 
-/** The staff workbench entry (Ant Design); filled in by the workbench screens. */
-function StaffApp() {
-  return <p>共治 · 工作台</p>;
-}
-
-createRoot(document.getElementById('root')!).render(<StaffApp />);
+/** The staff workbench entry (Ant Design; the dashboard's ECharts load on demand). */
+const root = document.getElementById('root');
+if (!root) throw new Error('staff.html has no #root element');
+createRoot(root).render(
+  <StrictMode>
+    <StaffApp />
+  </StrictMode>,
+);
