@@ -10,7 +10,7 @@ import { loadConfig } from './lib/config.ts';
 import { AppError } from './lib/errors.ts';
 import { startServer } from './main.ts';
 import { generateDemoHistory } from './modules/demo/demo.history.ts';
-import { countyLoaded, seedDemoCounty } from './modules/demo/demo.seed.ts';
+import { countyLoaded, seedDemoCounty, seedDemoHistory } from './modules/demo/demo.seed.ts';
 import { importGridsFile, importOrgsFile } from './modules/orgs/orgs.import.ts';
 import { createUser } from './modules/users/users.service.ts';
 
@@ -79,6 +79,7 @@ program
     await withContext(async (ctx) => {
       if (opts.demo) {
         const r = await seedDemoCounty(ctx);
+        if (r.created) await seedDemoHistory(ctx);
         console.log(
           r.created
             ? `演示县已载入 / demo county loaded (${ctx.config.countyCode})`

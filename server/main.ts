@@ -6,7 +6,7 @@ import { type AppState, buildApp } from './http/app.ts';
 import { startWorker } from './jobs/worker.ts';
 import type { Config } from './lib/config.ts';
 import { createLogger } from './lib/logger.ts';
-import { DEMO_PASSWORD, type DemoLogin, seedDemoCounty } from './modules/demo/demo.seed.ts';
+import { DEMO_PASSWORD, type DemoLogin, seedDemoCounty, seedDemoHistory } from './modules/demo/demo.seed.ts';
 
 export interface RunningServer {
   url: string;
@@ -36,13 +36,24 @@ export async function startServer(
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   let logins: DemoLogin[] = [];
+  let freshDemo = false;
   if (opts.seedDemo !== false) {
     const seeded = await seedDemoCounty(ctx);
     logins = seeded.logins;
+    freshDemo = seeded.created;
     if (seeded.created) log.info({ county: config.countyCode }, 'demo county loaded');
   }
   const control = config.databaseUrl ? undefined : startControlSocket(ctx.database, config.dataDir);
-  const worker = process.env.WORKER === '0' ? undefined : startWorker(ctx);
+  let worker: ReturnType<typeof startWorker> | undefined;
+  const startSweeps = () => {
+    if (process.env.WORKER !== '0') worker = startWorker(ctx);
+  };
+  // A fresh demo county gets a year of history in the background, played through the engine on its
+  // own simulated clock (a copy of the context); the real-time sweep starts once it is done, so it
+  // never judges the simulated past by today's clock.
+  const history = freshDemo
+    ? seedDemoHistory({ ...ctx }).finally(startSweeps)
+    : Promise.resolve(startSweeps());
   state.ready = true;
   if (!opts.quiet) printBanner(url, ctx, logins);
   let closing: Promise<void> | undefined;
@@ -52,6 +63,8 @@ export async function startServer(
     close() {
       closing ??= (async () => {
         control?.close();
+        // A history still being generated is abandoned (its cases so far stay; a restart does not redo it).
+        history.catch(() => {});
         await worker?.stop();
         await app.close();
         await ctx.database.close();

@@ -30,7 +30,7 @@ import { sweepOverdue } from '../../engine/sweep.ts';
 import type { Stage } from '../../engine/workflow.ts';
 import { FixedClock } from '../../lib/clock.ts';
 import { maskPhone } from '../../lib/crypto.ts';
-import { type GridGeometry, pointInGeometry } from '../grids/geometry.ts';
+import { centroidOf, type GridGeometry, pointInGeometry } from '../grids/geometry.ts';
 import { villageShortName } from '../orgs/demo-county.ts';
 import { createUser } from '../users/users.service.ts';
 
@@ -148,6 +148,7 @@ interface Grid {
   villageId: string;
   geometry: GridGeometry;
   bbox: [number, number, number, number];
+  centroid: [number, number];
 }
 
 interface Cat {
@@ -1404,12 +1405,14 @@ function placeIn(w: World, r: Rng, village: Org | null, withPosition: boolean): 
   const grid = grids.length ? r.pick(grids) : null;
   const place: Place = { village, township, grid, spot };
   if (grid && withPosition) {
-    // A point inside the grid: its centre, jittered inside its box, kept only if it lies in the grid.
+    // A point inside the grid: its centroid, jittered by up to 40 % of its extent, kept only if it
+    // lies in the grid (the centroid itself as the last try; a concave grid may miss, then no point).
     const [x0, y0, x1, y1] = grid.bbox;
+    const [cx, cy] = grid.centroid;
     for (let i = 0; i < 6; i++) {
       const f = i < 5 ? 0.8 : 0;
-      const lon = (x0 + x1) / 2 + (r.next() - 0.5) * f * (x1 - x0);
-      const lat = (y0 + y1) / 2 + (r.next() - 0.5) * f * (y1 - y0);
+      const lon = cx + (r.next() - 0.5) * f * (x1 - x0);
+      const lat = cy + (r.next() - 0.5) * f * (y1 - y0);
       if (pointInGeometry(lon, lat, grid.geometry)) {
         place.lon = Math.round(lon * 1e6) / 1e6;
         place.lat = Math.round(lat * 1e6) / 1e6;
@@ -1792,11 +1795,13 @@ async function loadWorld(ctx: AppContext, county: string, r: Rng): Promise<World
   const gridsByVillage = new Map<string, Grid[]>();
   for (const g of gridRows) {
     const list = gridsByVillage.get(g.village_id) ?? [];
+    const geometry = g.geometry as unknown as GridGeometry;
     list.push({
       id: g.id,
       villageId: g.village_id,
-      geometry: g.geometry as unknown as GridGeometry,
+      geometry,
       bbox: [g.min_lon, g.min_lat, g.max_lon, g.max_lat],
+      centroid: centroidOf(geometry),
     });
     gridsByVillage.set(g.village_id, list);
   }

@@ -91,7 +91,6 @@ export async function seedDemoCounty(ctx: AppContext): Promise<{ created: boolea
         .execute();
     }
   }
-  if (created) await seedDemoHistory(ctx);
   return { created, logins: plan.map((p) => p.login) };
 }
 
@@ -100,7 +99,7 @@ export async function seedDemoCounty(ctx: AppContext): Promise<{ created: boolea
  * appeals (default 3000; 0 turns it off; tests default to 0 so that every test file that loads the
  * demo county does not play a year of cases).
  */
-async function seedDemoHistory(ctx: AppContext): Promise<void> {
+export async function seedDemoHistory(ctx: AppContext): Promise<void> {
   const cases = Number(process.env.DEMO_CASES ?? (ctx.config.env === 'test' ? 0 : 3000));
   if (!Number.isFinite(cases) || cases <= 0) return;
   const started = Date.now();

@@ -28,7 +28,7 @@ import {
 import { type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, navigate } from '../router.tsx';
 import { useAsync } from '../useAsync.ts';
-import { ActionModal, DANGER_ACTIONS, PRIMARY_ACTIONS, sortActions } from './actions.tsx';
+import { ActionModal, DANGER_ACTIONS, knownOrgName, PRIMARY_ACTIONS, sortActions } from './actions.tsx';
 import {
   type ApiError,
   asApiError,
@@ -333,17 +333,18 @@ function LocationCard({ c }: { c: CaseData }) {
 function RoutingCard({ c }: { c: CaseData }) {
   const t = useT();
   const r = c.routing;
-  const [suggestedName, setSuggestedName] = useState<string | null>(null);
+  const known = r?.suggestedLeadOrgId ? knownOrgName(c, r.suggestedLeadOrgId) : null;
+  const [suggestedName, setSuggestedName] = useState<string | null>(known);
   useEffect(() => {
     const id = r?.suggestedLeadOrgId;
-    if (!id) return;
+    if (!id || known) return;
     const ctrl = new AbortController();
     staffApi
       .org(id, ctrl.signal)
       .then((d) => setSuggestedName(d.org.name))
       .catch(() => setSuggestedName(id));
     return () => ctrl.abort();
-  }, [r?.suggestedLeadOrgId]);
+  }, [r?.suggestedLeadOrgId, known]);
   if (!r) return null;
   return (
     <Card title={t('case.routing')} size="small">

@@ -28,6 +28,7 @@ import {
 } from 'antd';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { navigate } from '../router.tsx';
+import { knownOrgName } from './actions.tsx';
 import {
   type ApiError,
   asApiError,
@@ -425,21 +426,22 @@ function Created({
   const [d, setD] = useState(detail);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
-  const [suggestedName, setSuggestedName] = useState<string | null>(null);
   const c = d.case;
   const suggested = c.routing?.suggestedLeadOrgId;
+  const known = suggested ? knownOrgName(c, suggested) : null;
+  const [suggestedName, setSuggestedName] = useState<string | null>(known);
   const canDispatch = d.abilities.actions.includes('dispatch') && Boolean(suggested);
   const anotherRef = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
-    if (!suggested) return;
+    if (!suggested || known) return;
     const ctrl = new AbortController();
     staffApi
       .org(suggested, ctrl.signal)
       .then((o) => setSuggestedName(o.org.name))
       .catch(() => setSuggestedName(suggested));
     return () => ctrl.abort();
-  }, [suggested]);
+  }, [suggested, known]);
 
   useEffect(() => anotherRef.current?.focus(), []);
 

@@ -92,11 +92,25 @@ export function sortActions(actions: string[]): string[] {
   return [...actions].sort((a, b) => rank(a) - rank(b));
 }
 
+/**
+ * The name of an org unit the case itself mentions (lead, units, place, whistled departments), so
+ * that no lookup is needed — a lookup outside the reader's jurisdiction would answer 404.
+ */
+export function knownOrgName(c: CaseData, id: string): string | null {
+  if (c.lead?.id === id) return c.lead.name;
+  const unit = c.units.find((u) => u.orgId === id);
+  if (unit) return unit.name;
+  if (c.location.villageId === id) return c.location.villageName;
+  if (c.location.townshipId === id) return c.location.townshipName;
+  return c.whistles.find((w) => w.departmentId === id)?.departmentName ?? null;
+}
+
 /** Units worth suggesting for this case: the routing's suggestion, its village and township. */
 export function casePresets(c: CaseData, t: (k: string) => string): OrgPreset[] {
   const out: OrgPreset[] = [];
   const suggested = c.routing?.suggestedLeadOrgId;
-  if (suggested) out.push({ id: suggested, name: suggested, hint: t('action.suggested') });
+  if (suggested)
+    out.push({ id: suggested, name: knownOrgName(c, suggested) ?? suggested, hint: t('action.suggested') });
   if (c.location.villageId)
     out.push({
       id: c.location.villageId,
