@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Actor } from '../../authz/actor.ts';
 import type { AppContext } from '../../context.ts';
 import { audit } from '../audit/audit.ts';
+import { seedCategories } from '../categories/categories.loader.ts';
 import { parseGridGeoJson } from '../grids/grid-import.ts';
 import { parseOrgCsv } from './org-import.ts';
 import { upsertGrids, upsertOrgs } from './orgs.loader.ts';
@@ -59,6 +60,8 @@ export async function importOrgsFile(
         .execute();
     }
     await upsertOrgs(trx, countyCode, parsed.rows, ctx.clock.now());
+    // A real county needs the category taxonomy too (existing categories keep their edits).
+    await seedCategories(trx, countyCode, ctx.clock.now());
     await audit(trx, actor, { action: 'org.imported', detail: { file, rows: parsed.rows.length } });
   });
   return { imported: parsed.rows.length, errors: [], dryRun };
