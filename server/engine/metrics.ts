@@ -27,6 +27,15 @@ export async function metricsFor(
     m[`${t}:${name}`] = (m[`${t}:${name}`] ?? 0) + v;
   };
   const stageMet = (stage: Stage) => metDeadline(trx, before.id, stage, now);
+  // On time: no dispatch or reply deadline of the case ever went overdue.
+  const closedOnTime = async () =>
+    !(await trx
+      .selectFrom('case_deadlines')
+      .select('id')
+      .where('case_id', '=', before.id)
+      .where('stage', 'in', ['dispatch', 'reply'])
+      .where('overdue_at', 'is not', null)
+      .executeTakeFirst());
   switch (action) {
     case 'receive':
       add('received');
@@ -71,14 +80,7 @@ export async function metricsFor(
       break;
     case 'close': {
       add('closed');
-      const late = await trx
-        .selectFrom('case_deadlines')
-        .select('id')
-        .where('case_id', '=', before.id)
-        .where('stage', 'in', ['dispatch', 'reply'])
-        .where('overdue_at', 'is not', null)
-        .executeTakeFirst();
-      if (!late) add('closed_on_time');
+      if (await closedOnTime()) add('closed_on_time');
       break;
     }
     case 'revisit':
@@ -128,14 +130,7 @@ export async function metricsFor(
     case 'verify':
       if (after.state === 'closed') {
         add('closed');
-        const late = await trx
-          .selectFrom('case_deadlines')
-          .select('id')
-          .where('case_id', '=', before.id)
-          .where('stage', 'in', ['dispatch', 'reply'])
-          .where('overdue_at', 'is not', null)
-          .executeTakeFirst();
-        if (!late) add('closed_on_time');
+        if (await closedOnTime()) add('closed_on_time');
       }
       break;
   }
