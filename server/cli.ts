@@ -7,11 +7,15 @@ import { backupEmbedded, restoreEmbedded } from './db/backup.ts';
 import { FolderLockedError } from './db/lock.ts';
 import { describeSchema, SNAPSHOT_FILE } from './db/snapshot.ts';
 import { loadConfig } from './lib/config.ts';
+import { keyFilePath } from './lib/crypto.ts';
 import { AppError } from './lib/errors.ts';
 import { startServer } from './main.ts';
 import { generateDemoHistory } from './modules/demo/demo.history.ts';
 import { countyLoaded, seedDemoCounty, seedDemoHistory } from './modules/demo/demo.seed.ts';
+import { registerIotCommands } from './modules/iot/iot.cli.ts';
+import { registerApiKeyCommands } from './modules/open311/apikeys.cli.ts';
 import { importGridsFile, importOrgsFile } from './modules/orgs/orgs.import.ts';
+import { registerPrivacyCommands } from './modules/privacy/privacy.cli.ts';
 import { createUser } from './modules/users/users.service.ts';
 
 const program = new Command();
@@ -203,7 +207,19 @@ program
     console.log(
       `恢复完成 / restored from ${file}${r.keptAt ? `；原数据库保留于 previous kept at ${r.keptAt}` : ''}`,
     );
+    // The keys are never inside a backup: without them phones and contacts cannot be read.
+    if (!config.secret && !fs.existsSync(keyFilePath(config.dataDir)))
+      console.warn(
+        `注意：${keyFilePath(config.dataDir)} 不存在，加密字段将无法解密；请放回与备份配套的密钥文件 / ` +
+          'warning: no key file here — put back the secrets.json that goes with this backup',
+      );
   });
+
+registerIotCommands(program, withContext);
+
+registerApiKeyCommands(program, withContext);
+
+registerPrivacyCommands(program, withContext);
 
 const db = program.command('db').description('数据库维护 / database maintenance');
 db.command('snapshot')

@@ -7,6 +7,7 @@ import { startWorker } from './jobs/worker.ts';
 import type { Config } from './lib/config.ts';
 import { createLogger } from './lib/logger.ts';
 import { DEMO_PASSWORD, type DemoLogin, seedDemoCounty, seedDemoHistory } from './modules/demo/demo.seed.ts';
+import { startMqttBridge } from './modules/iot/mqtt.bridge.ts';
 
 export interface RunningServer {
   url: string;
@@ -44,6 +45,8 @@ export async function startServer(
     if (seeded.created) log.info({ county: config.countyCode }, 'demo county loaded');
   }
   const control = config.databaseUrl ? undefined : startControlSocket(ctx.database, config.dataDir);
+  // IoT alarms over MQTT only when a broker is configured (MQTT_URL).
+  const mqtt = config.mqttUrl ? startMqttBridge(ctx) : undefined;
   let worker: ReturnType<typeof startWorker> | undefined;
   const startSweeps = () => {
     if (process.env.WORKER !== '0') worker = startWorker(ctx);
@@ -66,6 +69,7 @@ export async function startServer(
         // A history still being generated is abandoned (its cases so far stay; a restart does not redo it).
         history.catch(() => {});
         await worker?.stop();
+        await mqtt?.stop();
         await app.close();
         await ctx.database.close();
       })();

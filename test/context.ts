@@ -1,8 +1,8 @@
 import pino from 'pino';
 import type { AppContext } from '../server/context.ts';
 import { type App, buildApp } from '../server/http/app.ts';
-import { systemClock } from '../server/lib/clock.ts';
-import { loadConfig } from '../server/lib/config.ts';
+import { type Clock, systemClock } from '../server/lib/clock.ts';
+import { type Config, loadConfig } from '../server/lib/config.ts';
 import { FieldCipher } from '../server/lib/crypto.ts';
 import { LogSmsSender } from '../server/lib/sms.ts';
 import { createTestDatabase } from './db.ts';
@@ -26,17 +26,25 @@ export function testCipher(current = 'k1'): FieldCipher {
   );
 }
 
+/**
+ * For tests that walk a FixedClock over days with one sign-in per role: their sessions must not go
+ * idle meanwhile (`createTestEnv({ config: { sessionIdleMinutes: NEVER_IDLE_MINUTES } })`).
+ */
+export const NEVER_IDLE_MINUTES = 100 * 365 * 24 * 60;
+
 /** A full application on a fresh database of its own, driven through `app.inject`. */
-export async function createTestEnv(): Promise<TestEnv> {
+export async function createTestEnv(
+  opts: { config?: Partial<Config>; clock?: Clock } = {},
+): Promise<TestEnv> {
   const database = await createTestDatabase();
   const log = pino({ level: process.env.TEST_LOG ?? 'silent' });
   const sms = new LogSmsSender(log);
   const ctx: AppContext = {
-    config: { ...loadConfig({ NODE_ENV: 'test' }), webDir: '/nonexistent' },
+    config: { ...loadConfig({ NODE_ENV: 'test' }), webDir: '/nonexistent', ...opts.config },
     database,
     cipher: testCipher(),
     sms,
-    clock: systemClock,
+    clock: opts.clock ?? systemClock,
     log,
   };
   const app = await buildApp(ctx);

@@ -216,6 +216,37 @@ export async function createCitizen(ctx: AppContext, opts: { homeOrgId?: string;
   return { id: row.id, phone };
 }
 
+let citizenIp = 0;
+
+/**
+ * Signs a citizen in with a one-time code read from the test SMS sender. Each call comes from an
+ * address of its own unless `ip` is given, so the per-address code limits never interfere.
+ */
+export async function signInCitizen(
+  env: TestEnv,
+  phone: string,
+  ip = `10.77.${Math.floor(++citizenIp / 250)}.${(citizenIp % 250) + 1}`,
+): Promise<{ cookie: string; csrf: string }> {
+  const req = await env.app.inject({
+    method: 'POST',
+    url: '/api/auth/otp/request',
+    payload: { phone },
+    remoteAddress: ip,
+  });
+  if (req.statusCode !== 200) throw new Error(`code request failed: ${req.statusCode} ${req.body}`);
+  const text = env.sms.sent.filter((m) => m.phone === phone).at(-1)?.text ?? '';
+  const code = /([0-9]{6})/.exec(text)?.[1];
+  const res = await env.app.inject({
+    method: 'POST',
+    url: '/api/auth/otp/verify',
+    payload: { phone, code },
+    remoteAddress: ip,
+  });
+  if (res.statusCode !== 200) throw new Error(`code sign-in failed: ${res.statusCode} ${res.body}`);
+  const cookie = res.cookies.find((c) => c.name === 'gz_session');
+  return { cookie: `gz_session=${cookie!.value}`, csrf: res.json().csrfToken as string };
+}
+
 /** Sends a request as a signed-in user (cookie + CSRF header). */
 export function as(env: TestEnv, s: { cookie: string; csrf: string } | null) {
   const call = (method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, payload?: unknown) =>
@@ -230,4 +261,13 @@ export function as(env: TestEnv, s: { cookie: string; csrf: string } | null) {
     post: (url: string, body?: unknown) => call('POST', url, body ?? {}),
     patch: (url: string, body?: unknown) => call('PATCH', url, body ?? {}),
   };
+}
+
+/** How many cases the database holds: a refused intake must leave it unchanged. */
+export async function countCases(env: TestEnv): Promise<number> {
+  const row = await env.ctx.database.db
+    .selectFrom('cases')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

@@ -7,9 +7,12 @@
  * neither OUTSIDER_CASES nor EXEMPT: a new endpoint cannot ship without saying how outsiders fare.
  */
 import type { FastifyInstance } from 'fastify';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { systemActor } from '../server/authz/actor.ts';
 import type { DB } from '../server/db/schema.ts';
+import { storeImage } from '../server/modules/attachments/attachments.service.ts';
+import { createDevice } from '../server/modules/iot/devices.service.ts';
 import { createUser } from '../server/modules/users/users.service.ts';
 import { createTestEnv, type TestEnv } from './context.ts';
 import {
@@ -40,7 +43,7 @@ vi.mock('fastify', async (importOriginal) => {
 });
 
 /** The users on both sides: staff of each role, and a citizen (who owns appeals). */
-type Actor = 'handler' | 'dispatcher' | 'admin' | 'citizen';
+type Actor = 'handler' | 'dispatcher' | 'admin' | 'citizen' | 'worker';
 
 interface Side {
   township: string;
@@ -55,7 +58,16 @@ interface World {
   b: Side;
 }
 
-type Table = 'org_units' | 'grids' | 'users' | 'citizens' | 'cases' | 'notifications';
+type Table =
+  | 'org_units'
+  | 'grids'
+  | 'users'
+  | 'citizens'
+  | 'cases'
+  | 'notifications'
+  | 'attachments'
+  | 'patrols'
+  | 'iot_devices';
 
 /** A record in village B and the request that touches it. */
 interface Built {
@@ -74,7 +86,7 @@ let serial = 0;
 
 /** A staff account signed in from an address of its own (the login limit is per address). */
 async function staffAt(
-  role: 'village_handler' | 'township_dispatcher' | 'admin',
+  role: 'village_handler' | 'township_dispatcher' | 'admin' | 'grid_worker',
   orgId: string,
 ): Promise<StaffSession> {
   const username = `outsider${++serial}`;
@@ -134,7 +146,8 @@ async function side(): Promise<Side> {
     .where('id', '=', admin.userId)
     .execute();
   const citizen = await citizenOf(village);
-  return { township, village, staff: { handler, dispatcher, admin, citizen } };
+  const worker = await staffAt('grid_worker', village);
+  return { township, village, staff: { handler, dispatcher, admin, citizen, worker } };
 }
 
 /** A user of village B who is signed in, so that a wrongful change would also end a session. */
@@ -169,6 +182,20 @@ async function caseOf(w: World, contactPhone?: string): Promise<string> {
   return res.json().case.id;
 }
 
+/** A device in village B (placed by the village: its position lies in no grid). */
+async function deviceOf(w: World): Promise<string> {
+  const { device } = await createDevice(env.ctx, systemActor(COUNTY), {
+    code: `OUT-${++serial}`,
+    type: 'smart_toilet',
+    name: '村 B 的公厕',
+    lon: 120,
+    lat: 30,
+    villageId: w.b.village,
+    ownerOrgId: w.b.village,
+  });
+  return device.id;
+}
+
 /** Citizen B's own appeal in village B, answered directly by B's centre (so it can be rated). */
 async function citizenCaseOf(w: World): Promise<string> {
   const res = await as(env, w.b.staff.citizen).post('/api/my/cases', {
@@ -185,6 +212,15 @@ async function citizenCaseOf(w: World): Promise<string> {
   });
   if (answered.statusCode !== 200) throw new Error(`answer failed: ${answered.body}`);
   return id;
+}
+
+/** A patrol of village B's grid worker, started now. */
+async function patrolOf(w: World): Promise<string> {
+  const res = await as(env, w.b.staff.worker).post('/api/patrols', {
+    clientId: `outsider-${++serial}-patrol`,
+  });
+  if (res.statusCode !== 201) throw new Error(`patrol start failed: ${res.body}`);
+  return res.json().patrol.id;
 }
 
 /**
@@ -257,6 +293,10 @@ const OUTSIDER_CASES: Record<string, (w: World) => Promise<Built>> = {
       id,
     };
   },
+  'GET /api/citizens/:id/export': async (w) => {
+    const { id } = await createCitizen(env.ctx, { homeOrgId: w.b.village });
+    return { actor: 'admin', method: 'GET', url: `/api/citizens/${id}/export`, table: 'citizens', id };
+  },
   'GET /api/cases/:id': async (w) => {
     const id = await caseOf(w);
     return { actor: 'handler', method: 'GET', url: `/api/cases/${id}`, table: 'cases', id };
@@ -315,6 +355,70 @@ const OUTSIDER_CASES: Record<string, (w: World) => Promise<Built>> = {
     const url = `/api/notifications/${id}/read`;
     return { actor: 'handler', method: 'POST', url, table: 'notifications', id: String(id) };
   },
+  'GET /api/patrols/:id': async (w) => {
+    const id = await patrolOf(w);
+    return { actor: 'handler', method: 'GET', url: `/api/patrols/${id}`, table: 'patrols', id };
+  },
+  'POST /api/patrols/:id/points': async (w) => {
+    const id = await patrolOf(w);
+    return {
+      actor: 'worker',
+      method: 'POST',
+      url: `/api/patrols/${id}/points`,
+      body: { points: [[115.9, 28.68, Date.now()]], end: true },
+      table: 'patrols',
+      id,
+    };
+  },
+  'GET /api/attachments/:id': async (w) => {
+    const dispatcher = w.b.staff.dispatcher;
+    const photo = await storeImage(env.ctx, {
+      countyCode: COUNTY,
+      bytes: await sharp({ create: { width: 8, height: 8, channels: 3, background: '#888' } })
+        .jpeg()
+        .toBuffer(),
+      uploader: { kind: 'staff', id: dispatcher.userId },
+    });
+    const res = await as(env, dispatcher).post('/api/cases', {
+      type: 'appeal',
+      channel: 'phone',
+      categoryId: 'JF01',
+      description: '村 B 的诉求，附照片',
+      villageId: w.b.village,
+      attachments: [photo.id],
+    });
+    if (res.statusCode !== 201) throw new Error(`intake failed: ${res.body}`);
+    const url = `/api/attachments/${photo.id}`;
+    return { actor: 'handler', method: 'GET', url, table: 'attachments', id: photo.id };
+  },
+  'GET /api/devices/:id': async (w) => {
+    const id = await deviceOf(w);
+    return { actor: 'dispatcher', method: 'GET', url: `/api/devices/${id}`, table: 'iot_devices', id };
+  },
+  'PATCH /api/devices/:id': async (w) => {
+    const id = await deviceOf(w);
+    return {
+      actor: 'admin',
+      method: 'PATCH',
+      url: `/api/devices/${id}`,
+      body: { name: '外人改的设备', status: 'inactive', version: 1 },
+      table: 'iot_devices',
+      id,
+    };
+  },
+  'POST /api/devices/:id/rotate-secret': async (w) => {
+    const id = await deviceOf(w);
+    const url = `/api/devices/${id}/rotate-secret`;
+    return { actor: 'admin', method: 'POST', url, body: {}, table: 'iot_devices', id };
+  },
+  'GET /api/devices/:id/alarms': async (w) => {
+    const id = await deviceOf(w);
+    return { actor: 'dispatcher', method: 'GET', url: `/api/devices/${id}/alarms`, table: 'iot_devices', id };
+  },
+  'GET /api/iot/cases/:id/alarms': async (w) => {
+    const id = await caseOf(w);
+    return { actor: 'handler', method: 'GET', url: `/api/iot/cases/${id}/alarms`, table: 'cases', id };
+  },
   'POST /api/my/cases/:id/rate': async (w) => {
     const id = await citizenCaseOf(w);
     return {
@@ -337,19 +441,33 @@ const COUNTY_CONFIG = [
   'PATCH /api/categories/:id',
   'PUT /api/calendar/overrides/:date',
   'DELETE /api/calendar/overrides/:date',
+  'GET /api/integrations/webhooks/:id',
+  'PATCH /api/integrations/webhooks/:id',
+  'POST /api/integrations/webhooks/:id/ping',
+  'POST /api/integrations/webhooks/deliveries/:id/redeliver',
+  'PATCH /api/integrations/catalogue/:id',
+  'POST /api/integrations/api-keys/:id/revoke',
+  'PATCH /api/devices/rules/:id',
 ];
 
 /** Routes without an outsider case, each with the reason. None of them takes a record id but COUNTY_CONFIG. */
 const EXEMPT: Record<string, string> = {
   'GET /api/health': 'public readiness probe; no record',
+  'POST /api/uploads': 'stores the caller’s own upload; no record id (attachments.test)',
+  'POST /api/patrols': 'starts the caller’s own patrol; a grid outside is a 400 on gridId (patrols.test)',
+  'GET /api/patrols': 'list filtered by the jurisdiction, or the caller’s own (patrols.test)',
   'GET /api/public/regions': 'public territorial tree by design; no personal data (public.routes.test)',
   'GET /api/public/grids': 'public grid shapes by design; no personal data (public.routes.test)',
+  'GET /api/live': 'stream filtered by the caller’s jurisdiction; no record id (live.test)',
+  'GET /api/public/config': 'public settings (county code, map tile URL); no record or personal data',
+  'GET /api/public/board': 'public anonymised board by design; no text, names or ids (board.test)',
   'POST /api/auth/login': 'acts on the caller’s own credentials only',
   'GET /api/auth/me': 'answers the caller’s own session only',
   'POST /api/auth/logout': 'ends the caller’s own session only',
   'POST /api/auth/otp/request': 'acts on the phone the caller types; no record id',
   'POST /api/auth/otp/verify': 'acts on the phone the caller types; no record id',
-  'GET /api/orgs': 'list filtered by the jurisdiction; no record id (orgs.routes.test)',
+  'GET /api/orgs':
+    'list filtered by the jurisdiction (departments: the county’s, whom anyone may whistle); no record id (orgs.routes.test)',
   'GET /api/grids': 'list filtered by the jurisdiction; outside it the list is empty (grids.routes.test)',
   'GET /api/users': 'list filtered by the jurisdiction; no record id (users.routes.test)',
   'GET /api/assessment/summary':
@@ -381,6 +499,40 @@ const EXEMPT: Record<string, string> = {
     'suggestions filtered by caseVisibleTo; another township gets none (cases.routes.test)',
   'POST /api/my/cases': 'a citizen submits their own appeal; no record id (cases.routes.test)',
   'GET /api/my/cases': 'the signed-in citizen’s own appeals only (cases.routes.test)',
+  'GET /api/integrations/webhooks':
+    'county-wide integration settings for admins; no record id (webhooks.routes.test)',
+  'POST /api/integrations/webhooks':
+    'admins add county-wide integration settings; no record id (webhooks.routes.test)',
+  'GET /api/integrations/webhooks/deliveries':
+    'the county’s delivery log for admins; codes only, no personal data (webhooks.routes.test)',
+  'GET /api/integrations/webhooks/:id':
+    'county-wide integration setting for admins; another county’s is 404 (webhooks.routes.test)',
+  'PATCH /api/integrations/webhooks/:id':
+    'county-wide integration setting for admins; another county’s is 404 (webhooks.routes.test)',
+  'POST /api/integrations/webhooks/:id/ping':
+    'county-wide integration setting for admins; another county’s is 404 (webhooks.routes.test)',
+  'POST /api/integrations/webhooks/deliveries/:id/redeliver':
+    'a delivery of the county’s log for admins; another county’s is 404 (webhooks.routes.test)',
+  'GET /api/integrations/catalogue':
+    'the county’s data-sharing catalogue, not partitioned by jurisdiction (catalogue.test)',
+  'POST /api/integrations/catalogue': 'admins add to the county’s catalogue; no record id (catalogue.test)',
+  'PATCH /api/integrations/catalogue/:id':
+    'county-wide catalogue entry for admins; another county’s is 404 (catalogue.test)',
+  'GET /api/integrations/api-keys': 'the county’s Open311 API keys for admins; never the keys (apikeys.test)',
+  'POST /api/integrations/api-keys': 'admins issue a county-wide API key; no record id (apikeys.test)',
+  'POST /api/integrations/api-keys/:id/revoke':
+    'a county-wide API key for admins; another county’s is 404 (apikeys.test)',
+  'GET /api/devices': 'devices filtered by jurisdiction or owning unit; no record id (devices.routes.test)',
+  'POST /api/devices':
+    'registers; no record id. A position outside the jurisdiction is a 400 on lon (devices.routes.test)',
+  'GET /api/devices/rules': 'the county’s alarm rules, not partitioned by jurisdiction (devices.routes.test)',
+  'POST /api/devices/rules': 'admins add a county-wide alarm rule; no record id (devices.routes.test)',
+  'PATCH /api/devices/rules/:id':
+    'county-wide alarm rule for admins; another county’s is 404 (devices.routes.test)',
+  'GET /api/iot/rejections':
+    'refusals of devices the caller may see and of unknown senders only (devices.routes.test)',
+  'POST /api/iot/alarms': 'a device’s own signed message; no staff and no record id (ingest.http.test)',
+  'POST /api/iot/camera-events': 'a camera’s own signed event; no staff and no record id (camera.test)',
 };
 
 /** The record's row, rows that hang off it, and audit entries about it, as JSON. */

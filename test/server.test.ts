@@ -100,7 +100,9 @@ describe('gongzhi start', () => {
   it('migrates, loads the demo county, serves health, API and docs on one port, and prints the logins', async () => {
     databaseUrl = await freshPgDatabase();
     first = start();
-    await waitHealthy(90_000);
+    // Creating the demo county from nothing: CI runs this beside other test files and the browser
+    // journeys' own server, so give it far more than the 60 s default of a test.
+    await waitHealthy(240_000);
     expect(first.output()).toContain('演示账号 Demo logins');
     expect(first.output()).toContain('county_dispatcher');
     const regions = await (await fetch(`${base}/api/public/regions`)).json();
@@ -117,7 +119,7 @@ describe('gongzhi start', () => {
     const page = await fetch(`${base}/some/client/route`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
-  });
+  }, 300_000);
 
   it.skipIf(Boolean(process.env.TEST_DATABASE_URL))(
     'refuses a second process on the same data folder, naming it',
@@ -144,14 +146,14 @@ describe('gongzhi start', () => {
     expect(await exited(first.child)).toBe(0);
     if (!process.env.TEST_DATABASE_URL) expect(fs.existsSync(path.join(dataDir, 'gongzhi.lock'))).toBe(false);
     const second = start();
-    await waitHealthy(60_000);
+    await waitHealthy(150_000);
     const regions = await (await fetch(`${base}/api/public/regions`)).json();
     expect(
       regions.townships.reduce((n: number, t: { villages: unknown[] }) => n + t.villages.length, 0),
     ).toBe(471);
     second.child.kill('SIGTERM');
     expect(await exited(second.child)).toBe(0);
-  });
+  }, 200_000);
 
   it.skipIf(Boolean(process.env.TEST_DATABASE_URL))(
     'restores a backup into a data folder and finds everything',

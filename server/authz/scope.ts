@@ -42,6 +42,8 @@ export function actingUnitOf(actor: StaffActor): string {
 /**
  * The one filter for cases a staff member may see: inside their territory, or sent to their unit
  * (lead, assisting, whistled), or reported by them. Everything else is "not found".
+ * (`cu.county_code` is the case's county, always: it lets the unit's rows come from
+ * `case_units_org_idx` when the planner reads them all at once, e.g. for a department's list.)
  */
 export function caseVisibleTo(actor: StaffActor, table: string): RawBuilder<boolean> {
   const unit = actingUnitOf(actor);
@@ -50,6 +52,7 @@ export function caseVisibleTo(actor: StaffActor, table: string): RawBuilder<bool
     ${t('path')} like ${`${actor.scopePath}%`}
     or ${t('lead_org_id')} = ${unit}
     or ${t('reporter_user_id')} = ${actor.userId}
-    or exists (select 1 from case_units cu where cu.case_id = ${t('id')} and cu.org_id = ${unit})
+    or exists (select 1 from case_units cu
+      where cu.case_id = ${t('id')} and cu.county_code = ${actor.countyCode} and cu.org_id = ${unit})
   ))`;
 }

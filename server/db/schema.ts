@@ -214,6 +214,8 @@ export interface CasesTable {
   first_contact_at: Date | null;
   replied_at: Date | null;
   closed_at: Date | null;
+  /** When retention removed the citizen's personal data from this closed case. */
+  anonymised_at: Date | null;
   search_text: Generated<string>;
   created_at: Generated<Date>;
   updated_at: Timestamp;
@@ -319,6 +321,20 @@ export interface AssessmentRollupsTable {
   value: number;
 }
 
+/** The day rollups summed by year, month or day, in the grains of `CoarseGrain` (server/engine/rollups.ts). */
+export interface AssessmentRollupsCoarseTable {
+  county_code: string;
+  span: 'year' | 'month' | 'day';
+  grain: 'township' | 'unit' | 'township_unit';
+  /** The first day of the span: the day, the first of the month or of January (YYYY-MM-DD). */
+  day: ColumnType<string, string, string>;
+  /** Cut down to the township (`/county/township/`), or to the county in the `unit` grain. */
+  loc_path: string;
+  unit_id: string;
+  metric: string;
+  value: number;
+}
+
 export interface CalendarOverridesTable {
   county_code: string;
   day: ColumnType<string, string, string>;
@@ -340,6 +356,40 @@ export interface CaseSequencesTable {
 }
 
 /** The database as Kysely sees it; one interface per table, snake_case like the SQL. */
+export interface AttachmentsTable {
+  id: Generated<string>;
+  county_code: string;
+  case_id: string | null;
+  uploader_kind: 'staff' | 'citizen' | 'system';
+  uploader_id: string;
+  content_type: 'image/jpeg';
+  width: number;
+  height: number;
+  size: number;
+  sha256: string;
+  data: Buffer;
+  thumb: Buffer;
+  created_at: Timestamp;
+}
+
+/** A patrol track point: longitude, latitude, epoch milliseconds. */
+export type PatrolPoint = [number, number, number];
+
+export interface PatrolsTable {
+  id: Generated<string>;
+  county_code: string;
+  user_id: string;
+  client_id: string;
+  grid_id: string | null;
+  path: string;
+  started_at: Timestamp;
+  ended_at: Date | null;
+  points: ColumnType<PatrolPoint[], string | undefined, string>;
+  point_count: Generated<number>;
+  distance_m: Generated<number>;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   counties: CountiesTable;
   org_units: OrgUnitsTable;
@@ -360,9 +410,24 @@ export interface DB {
   whistle_reports: WhistleReportsTable;
   notifications: NotificationsTable;
   assessment_rollups: AssessmentRollupsTable;
+  assessment_rollups_coarse: AssessmentRollupsCoarseTable;
   calendar_overrides: CalendarOverridesTable;
   settings: SettingsTable;
   case_sequences: CaseSequencesTable;
+  iot_devices: IotDevicesTable;
+  iot_alarm_rules: IotAlarmRulesTable;
+  iot_alarms: IotAlarmsTable;
+  iot_device_cases: IotDeviceCasesTable;
+  iot_nonces: IotNoncesTable;
+  iot_rejections: IotRejectionsTable;
+  attachments: AttachmentsTable;
+  patrols: PatrolsTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  data_exchanges: DataExchangesTable;
+  open311_api_keys: Open311ApiKeysTable;
+  open311_requests: Open311RequestsTable;
+  open311_request_updates: Open311RequestUpdatesTable;
 }
 
 export type OrgUnit = Selectable<OrgUnitsTable>;
@@ -373,3 +438,223 @@ export type UserUpdate = Updateable<UsersTable>;
 export type Citizen = Selectable<CitizensTable>;
 export type CaseRow = Selectable<CasesTable>;
 export type Category = Selectable<CategoriesTable>;
+
+/** Case events another system may subscribe to (outbound webhooks). */
+export type WebhookEvent = 'case.created' | 'case.dispatched' | 'case.replied' | 'case.closed';
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed' | 'cancelled';
+
+export interface WebhookSubscriptionsTable {
+  id: Generated<string>;
+  county_code: string;
+  name: string;
+  system: string;
+  url: string;
+  secret_enc: string;
+  events: WebhookEvent[];
+  active: Generated<boolean>;
+  version: Generated<number>;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<string>;
+  county_code: string;
+  subscription_id: string;
+  event: WebhookEvent | 'ping';
+  case_event_id: number | null;
+  case_id: string | null;
+  payload: Json<Record<string, unknown>>;
+  status: Generated<WebhookDeliveryStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: Date | null;
+  last_status: number | null;
+  last_error: string | null;
+  delivered_at: Date | null;
+  created_at: Timestamp;
+}
+
+export type ExchangeDirection = 'in' | 'out' | 'both';
+export type ExchangeChannel = 'open311' | 'iot' | 'camera' | 'webhook' | 'file_import' | 'other';
+
+export interface DataExchangesTable {
+  id: Generated<string>;
+  county_code: string;
+  system: string;
+  direction: ExchangeDirection;
+  data_items: string[];
+  channel: ExchangeChannel;
+  legal_basis: Generated<string>;
+  contact: Generated<string>;
+  note: Generated<string>;
+  active: Generated<boolean>;
+  version: Generated<number>;
+  updated_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** IoT device types (设备类型); cameras are devices too. */
+export type IotDeviceType =
+  | 'smart_toilet'
+  | 'environment_sensor'
+  | 'gas_sensor'
+  | 'smoke_sensor'
+  | 'water_level'
+  | 'manhole_cover'
+  | 'camera';
+
+export interface IotDevicesTable {
+  id: Generated<string>;
+  county_code: string;
+  code: string;
+  type: IotDeviceType;
+  name: string;
+  lon: number;
+  lat: number;
+  grid_id: string | null;
+  village_id: string | null;
+  township_id: string | null;
+  path: string;
+  owner_org_id: string;
+  secret_enc: string;
+  previous_secret_enc: string | null;
+  previous_secret_until: Date | null;
+  heartbeat_interval_s: Generated<number>;
+  last_seen_at: Date | null;
+  offline_at: Date | null;
+  status: Generated<'active' | 'inactive'>;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface IotAlarmRulesTable {
+  id: Generated<string>;
+  county_code: string;
+  device_type: IotDeviceType;
+  alarm_type: string;
+  label: string;
+  min_level: Generated<number>;
+  category_id: string;
+  case_type: Generated<'event'>;
+  urgency: Urgency;
+  recovery_closes: Generated<boolean>;
+  active: Generated<boolean>;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export type IotAlarmOutcome =
+  | 'received'
+  | 'opened'
+  | 'folded'
+  | 'recovered'
+  | 'closed'
+  | 'recorded'
+  | 'ignored';
+
+export interface IotAlarmsTable {
+  id: Generated<string>;
+  county_code: string;
+  device_id: string;
+  kind: 'alarm' | 'recovery';
+  alarm_type: string;
+  level: number | null;
+  value: string | null;
+  message: string | null;
+  lon: number | null;
+  lat: number | null;
+  device_at: Timestamp;
+  received_at: Timestamp;
+  nonce: string;
+  via: 'mqtt' | 'http' | 'camera' | 'monitor';
+  rule_id: string | null;
+  case_id: string | null;
+  outcome: Generated<IotAlarmOutcome>;
+  attachment_id: string | null;
+  note: string | null;
+  claimed_at: Date | null;
+}
+
+export interface IotDeviceCasesTable {
+  device_id: string;
+  alarm_type: string;
+  county_code: string;
+  episode: Generated<number>;
+  opener_alarm_id: string;
+  case_id: string | null;
+  updated_at: Timestamp;
+}
+
+export interface IotNoncesTable {
+  device_id: string;
+  nonce: string;
+  county_code: string;
+  seen_at: Timestamp;
+}
+
+export type IotRejectionReason =
+  | 'unknown_device'
+  | 'inactive_device'
+  | 'bad_signature'
+  | 'replayed'
+  | 'stale'
+  | 'malformed'
+  | 'not_camera';
+
+export interface IotRejectionsTable {
+  id: Generated<number>;
+  county_code: string;
+  received_at: Timestamp;
+  via: 'mqtt' | 'http' | 'camera';
+  reason: IotRejectionReason;
+  device_code: string | null;
+  device_id: string | null;
+  source: string | null;
+  detail: Json<Record<string, unknown>>;
+}
+
+/** An API key of a system that talks Open311 to the county (only the key's SHA-256 is stored). */
+export interface Open311ApiKeysTable {
+  id: Generated<string>;
+  county_code: string;
+  name: string;
+  system: string;
+  key_hash: string;
+  key_prefix: string;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+}
+
+/** What an Open311 request brought beyond its case: token, posting key, client account, e-mail. */
+export interface Open311RequestsTable {
+  case_id: string;
+  county_code: string;
+  api_key_id: string;
+  token: string;
+  service_code: string;
+  account_id: string | null;
+  email_enc: string | null;
+  client_media_url: string | null;
+  attributes: Json<Record<string, string | string[]>>;
+  created_at: Generated<Date>;
+}
+
+/** An update an Open311 client posted about one of its requests (servicerequestupdates). */
+export interface Open311RequestUpdatesTable {
+  id: Generated<number>;
+  county_code: string;
+  case_id: string;
+  api_key_id: string;
+  client_update_id: string;
+  status: string;
+  description: Generated<string>;
+  client_media_url: string | null;
+  updated_at_client: Date | string;
+  created_at: Generated<Date>;
+}

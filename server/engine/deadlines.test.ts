@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestEnv, type TestEnv } from '../../test/context.ts';
+import { createTestEnv, NEVER_IDLE_MINUTES, type TestEnv } from '../../test/context.ts';
 import {
   as,
   COUNTY,
@@ -44,7 +44,7 @@ function at(s: string): void {
 }
 
 beforeAll(async () => {
-  env = await createTestEnv();
+  env = await createTestEnv({ config: { sessionIdleMinutes: NEVER_IDLE_MINUTES } });
   villageId = await createVillage(env.ctx);
   operator = await createStaff(env, 'operator');
   dispatcher = await createStaff(env, 'county_dispatcher', { orgId: operator.orgId });

@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { CaseRow, DB, Urgency } from '../db/schema.ts';
 import { type TimeLimit, WorkCalendar } from './calendar.ts';
+import type { CountyConfig } from './config.ts';
 import type { DeadlineEffect, Stage } from './workflow.ts';
 
 /**
@@ -57,28 +58,36 @@ export function resetCalendarCache(): void {
   cached = undefined;
 }
 
-/** The limit for a stage of a case, with the category's reply limit and admin overrides applied. */
+/**
+ * The limit for a stage of a case, with the category's reply limit and admin overrides applied.
+ * With the engine's cached `config` (see config.ts) it reads nothing from the database.
+ */
 export async function limitFor(
   db: Kysely<DB>,
   c: Pick<CaseRow, 'county_code' | 'category_id' | 'urgency'>,
   stage: Stage,
+  config?: CountyConfig,
 ): Promise<TimeLimit> {
-  const overrides = await db
-    .selectFrom('settings')
-    .select('value')
-    .where('county_code', '=', c.county_code)
-    .where('key', '=', 'time_limits')
-    .executeTakeFirst();
-  const o = (overrides?.value as Partial<Record<Stage, Partial<Record<Urgency, TimeLimit>>>> | undefined)?.[
-    stage
-  ]?.[c.urgency];
+  const overrides = config
+    ? config.timeLimits
+    : ((
+        await db
+          .selectFrom('settings')
+          .select('value')
+          .where('county_code', '=', c.county_code)
+          .where('key', '=', 'time_limits')
+          .executeTakeFirst()
+      )?.value as Partial<Record<Stage, Partial<Record<Urgency, TimeLimit>>>> | undefined);
+  const o = overrides?.[stage]?.[c.urgency];
   if (o) return o;
   if (stage === 'reply' && c.urgency !== 'emergency' && c.category_id) {
-    const cat = await db
-      .selectFrom('categories')
-      .select(['reply_limit_amount', 'reply_limit_unit'])
-      .where('id', '=', c.category_id)
-      .executeTakeFirst();
+    const cat = config
+      ? config.categories.get(c.category_id)
+      : await db
+          .selectFrom('categories')
+          .select(['reply_limit_amount', 'reply_limit_unit'])
+          .where('id', '=', c.category_id)
+          .executeTakeFirst();
     if (cat) {
       const fromCategory: TimeLimit = { amount: cat.reply_limit_amount, unit: cat.reply_limit_unit };
       return c.urgency === 'urgent' ? shorter(fromCategory, DEFAULT_LIMITS.reply.urgent) : fromCategory;
@@ -100,9 +109,10 @@ export async function dueFor(
   stage: Stage,
   from: Date,
   limit?: TimeLimit,
+  config?: CountyConfig,
 ): Promise<{ dueAt: Date; warnAt: Date }> {
   const calendar = await calendarFor(db, c.county_code);
-  const l = limit ?? (await limitFor(db, c, stage));
+  const l = limit ?? (await limitFor(db, c, stage, config));
   const dueAt = calendar.addLimit(from, l);
   const span = dueAt.getTime() - from.getTime();
   const warnAt = new Date(dueAt.getTime() - Math.min(span / 4, 24 * 3600_000));
@@ -112,61 +122,70 @@ export async function dueFor(
 /**
  * Applies an action's deadline effects inside its transaction: closes (done) or cancels open
  * deadlines and opens new ones. Opening a stage replaces an open deadline of the same stage.
+ * At most one update per new status and one insert, whatever the effect lists: a stage listed to
+ * cancel is cancelled, else one listed as done is done, else one being opened anew is cancelled.
+ * `fresh`: the case was created in this transaction and has no deadlines yet.
  */
 export async function applyDeadlines(
   trx: Kysely<DB>,
   c: CaseRow,
   effect: DeadlineEffect,
   now: Date,
-  opts: { orgId?: string | null; limits?: Partial<Record<Stage, TimeLimit>> } = {},
+  opts: {
+    orgId?: string | null;
+    limits?: Partial<Record<Stage, TimeLimit>>;
+    config?: CountyConfig;
+    fresh?: boolean;
+  } = {},
 ): Promise<void> {
   const open = ['pending', 'warned', 'overdue'] as const;
-  if (effect.cancel === 'all') {
-    await trx
-      .updateTable('case_deadlines')
-      .set({ status: 'cancelled', done_at: now })
-      .where('case_id', '=', c.id)
-      .where('status', 'in', open)
-      .execute();
-  } else if (effect.cancel?.length) {
-    await trx
-      .updateTable('case_deadlines')
-      .set({ status: 'cancelled', done_at: now })
-      .where('case_id', '=', c.id)
-      .where('stage', 'in', [...effect.cancel])
-      .where('status', 'in', open)
-      .execute();
+  if (!opts.fresh) {
+    if (effect.cancel === 'all') {
+      await trx
+        .updateTable('case_deadlines')
+        .set({ status: 'cancelled', done_at: now })
+        .where('case_id', '=', c.id)
+        .where('status', 'in', open)
+        .execute();
+    } else {
+      const cancel = new Set<Stage>(effect.cancel ?? []);
+      const done = (effect.done ?? []).filter((s) => !cancel.has(s));
+      for (const s of effect.set ?? []) if (!done.includes(s)) cancel.add(s);
+      if (done.length) {
+        await trx
+          .updateTable('case_deadlines')
+          .set({ status: 'done', done_at: now })
+          .where('case_id', '=', c.id)
+          .where('stage', 'in', done)
+          .where('status', 'in', open)
+          .execute();
+      }
+      if (cancel.size) {
+        await trx
+          .updateTable('case_deadlines')
+          .set({ status: 'cancelled', done_at: now })
+          .where('case_id', '=', c.id)
+          .where('stage', 'in', [...cancel])
+          .where('status', 'in', open)
+          .execute();
+      }
+    }
   }
-  if (effect.done?.length) {
-    await trx
-      .updateTable('case_deadlines')
-      .set({ status: 'done', done_at: now })
-      .where('case_id', '=', c.id)
-      .where('stage', 'in', [...effect.done])
-      .where('status', 'in', open)
-      .execute();
+  const stages = effect.set ?? [];
+  if (!stages.length) return;
+  const rows = [];
+  for (const stage of stages) {
+    const { dueAt, warnAt } = await dueFor(trx, c, stage, now, opts.limits?.[stage], opts.config);
+    rows.push({
+      case_id: c.id,
+      county_code: c.county_code,
+      stage,
+      org_id: opts.orgId ?? c.lead_org_id,
+      due_at: dueAt,
+      warn_at: warnAt,
+    });
   }
-  for (const stage of effect.set ?? []) {
-    await trx
-      .updateTable('case_deadlines')
-      .set({ status: 'cancelled', done_at: now })
-      .where('case_id', '=', c.id)
-      .where('stage', '=', stage)
-      .where('status', 'in', open)
-      .execute();
-    const { dueAt, warnAt } = await dueFor(trx, c, stage, now, opts.limits?.[stage]);
-    await trx
-      .insertInto('case_deadlines')
-      .values({
-        case_id: c.id,
-        county_code: c.county_code,
-        stage,
-        org_id: opts.orgId ?? c.lead_org_id,
-        due_at: dueAt,
-        warn_at: warnAt,
-      })
-      .execute();
-  }
+  await trx.insertInto('case_deadlines').values(rows).execute();
 }
 
 /** The open deadline of a stage, if any. */

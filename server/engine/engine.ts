@@ -1,15 +1,18 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { Value } from 'typebox/value';
 import type { Actor, StaffActor } from '../authz/actor.ts';
 import { actingUnitOf, caseVisibleTo, pathInScope, scopeOf } from '../authz/scope.ts';
 import type { AppContext } from '../context.ts';
 import type { CasePending, CaseRow, DB } from '../db/schema.ts';
 import { AppError, notFound } from '../lib/errors.ts';
+import { enqueueWebhooks } from '../modules/webhooks/webhooks.outbox.ts';
+import { countyConfig } from './config.ts';
 import { applyDeadlines } from './deadlines.ts';
-import { metricsFor } from './metrics.ts';
+import { announce } from './live.ts';
+import { cohortMetrics, metricsFor } from './metrics.ts';
 import { enqueueNotifications } from './notify.ts';
 import { workflowOf } from './registry.ts';
-import { addRollups, attributionOf, type Metrics } from './rollups.ts';
+import { addRollupBatch, attributionOf, chinaDay, type Metrics } from './rollups.ts';
 import type {
   ActionContext,
   ActionDef,
@@ -186,6 +189,11 @@ export interface EventSpec {
   meta?: Meta | undefined;
   /** Unit the metrics count for, when not the lead (a whistled department's report). */
   metricsUnit?: string;
+  /**
+   * The case row was inserted in this transaction exactly as it should be after the event (intake):
+   * no update of it, no earlier events, no deadlines to close.
+   */
+  fresh?: boolean;
 }
 
 /** Appends an event and applies its consequences. The case row must be locked by the caller. */
@@ -197,38 +205,44 @@ export async function commitEvent(
   spec: EventSpec,
 ): Promise<{ case: CaseRow; eventId: number }> {
   const { pending, ...columns } = spec.set;
-  const next = await trx
-    .updateTable('cases')
-    .set((eb) => ({
-      ...columns,
-      ...(pending !== undefined ? { pending: JSON.stringify(pending satisfies CasePending) } : {}),
-      state: spec.to,
-      ...(spec.bumpVersion ? { version: eb('version', '+', 1) } : {}),
-      updated_at: spec.now,
-    }))
-    .where('id', '=', c.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const next: CaseRow = spec.fresh
+    ? { ...c, state: spec.to }
+    : await trx
+        .updateTable('cases')
+        .set((eb) => ({
+          ...columns,
+          ...(pending !== undefined ? { pending: JSON.stringify(pending satisfies CasePending) } : {}),
+          state: spec.to,
+          ...(spec.bumpVersion ? { version: eb('version', '+', 1) } : {}),
+          updated_at: spec.now,
+        }))
+        .where('id', '=', c.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+  const config = await countyConfig(ctx, c.county_code, trx);
   const category = next.category_id
-    ? await trx
+    ? (config.categories.get(next.category_id) ??
+      (await trx
         .selectFrom('categories')
         .select(['id', 'parent_id'])
         .where('id', '=', next.category_id)
-        .executeTakeFirst()
+        .executeTakeFirst()))
     : undefined;
   const attr = attributionOf(next, category?.parent_id ?? category?.id ?? '', spec.metricsUnit);
   const metrics: Metrics = await metricsFor(trx, spec.action, c, next, spec.payload, spec.now);
-  const seq = await trx
-    .selectFrom('case_events')
-    .select((eb) => eb.fn.max('seq').as('max'))
-    .where('case_id', '=', c.id)
-    .executeTakeFirst();
+  const cohort = cohortMetrics(next, metrics);
   const event = await trx
     .insertInto('case_events')
-    .values({
+    .values((eb) => ({
       case_id: c.id,
       county_code: c.county_code,
-      seq: Number(seq?.max ?? 0) + 1,
+      // The next number in the case's log, in the insert itself (the case row is locked).
+      seq: spec.fresh
+        ? 1
+        : eb
+            .selectFrom('case_events')
+            .select(sql<number>`coalesce(max(seq), 0) + 1`.as('seq'))
+            .where('case_id', '=', c.id),
       action: spec.action,
       from_state: c.state,
       to_state: spec.to,
@@ -236,13 +250,33 @@ export async function commitEvent(
       actor_id: actor.kind === 'staff' ? actor.userId : actor.kind === 'citizen' ? actor.citizenId : null,
       actor_org_id: unitOf(actor),
       at: spec.now,
-      payload: JSON.stringify({ ...spec.payload, m: metrics, attr, requestId: spec.meta?.requestId }),
-    })
+      payload: JSON.stringify({
+        ...spec.payload,
+        m: metrics,
+        attr,
+        ...(cohort ? { mc: cohort.metrics, mcDay: cohort.day } : {}),
+        requestId: spec.meta?.requestId,
+      }),
+    }))
     .returning('id')
     .executeTakeFirstOrThrow();
-  await applyDeadlines(trx, next, spec.deadlines, spec.now);
-  await addRollups(trx, c.county_code, spec.now, attr, metrics);
+  await applyDeadlines(trx, next, spec.deadlines, spec.now, { config, fresh: spec.fresh ?? false });
   await enqueueNotifications(trx, ctx, next, spec.notify, spec.now);
+  await enqueueWebhooks(trx, next, {
+    eventId: event.id,
+    action: spec.action,
+    from: c.state,
+    at: spec.now,
+    actorUnit: unitOf(actor),
+  });
+  // Rollup rows are shared by every case of a village, unit and category on a day: upsert them
+  // last, so that their row locks are held for as short a time as possible before the commit.
+  await addRollupBatch(trx, c.county_code, [
+    { day: chinaDay(spec.now), attr, metrics },
+    ...(cohort ? [{ day: cohort.day, attr, metrics: cohort.metrics }] : []),
+  ]);
+  if (spec.action === 'receive') await announce(trx, 'received', next, spec.now);
+  else if (next.state === 'closed' && c.state !== 'closed') await announce(trx, 'closed', next, spec.now);
   return { case: next, eventId: event.id };
 }
 

@@ -175,7 +175,15 @@ describe('a grid worker reports an event', () => {
       .executeTakeFirstOrThrow();
     expect(row.path).toBe(`/${COUNTY}/${W.t1}/${W.v1}/${W.grid}/`);
     expect(row.reporter_user_id).toBe(W.g1.id);
-    expect(row.routing).toEqual(c.routing);
+    // The answer adds the suggested unit's name (its reader may not see that unit); the rest is stored.
+    const { suggestedLeadOrgName, ...stored } = c.routing;
+    expect(row.routing).toEqual(stored);
+    const village = await env.ctx.database.db
+      .selectFrom('org_units')
+      .select('name')
+      .where('id', '=', W.v1)
+      .executeTakeFirstOrThrow();
+    expect(suggestedLeadOrgName).toBe(village.name);
 
     // The detail shows why it went there.
     const detail = await call(W.t1Disp, 'GET', `/api/cases/${c.id}`);

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { CaseRow, DB } from '../db/schema.ts';
 import { metDeadline } from './deadlines.ts';
-import type { Metrics } from './rollups.ts';
+import { chinaDay, type Metrics } from './rollups.ts';
 import type { Stage } from './workflow.ts';
 
 /**
@@ -127,6 +127,11 @@ export async function metricsFor(
       add('closed');
       add('closed_on_time');
       break;
+    case 'auto_close':
+      add('closed');
+      add('auto_closed');
+      if (await closedOnTime()) add('closed_on_time');
+      break;
     case 'verify':
       if (after.state === 'closed') {
         add('closed');
@@ -135,4 +140,16 @@ export async function metricsFor(
       break;
   }
   return m;
+}
+
+/**
+ * Metrics counted on the day the case was received rather than the day of the event: a closing
+ * adds `closed_cohort` there, so "closure rate" = received in a period and closed since ÷ received
+ * in that period — never above 100 %, unlike closings in a period ÷ arrivals in it.
+ */
+export function cohortMetrics(c: CaseRow, metrics: Metrics): { metrics: Metrics; day: string } | null {
+  const closedKey = `${c.type}:closed`;
+  const closed = metrics[closedKey];
+  if (!closed) return null;
+  return { metrics: { [`${c.type}:closed_cohort`]: closed }, day: chinaDay(c.received_at) };
 }

@@ -18,7 +18,7 @@ import { AppError } from '../lib/errors.ts';
 import { mayTake, perform } from './engine.ts';
 import { receiveCase } from './intake.ts';
 import { workflowOf } from './registry.ts';
-import { chinaDay } from './rollups.ts';
+import { chinaDay, countyPath, monthOf, townshipPath, yearOf } from './rollups.ts';
 import { sweepOverdue, sweepWarnings } from './sweep.ts';
 import type { ActionDef, Relation } from './workflow.ts';
 
@@ -26,8 +26,9 @@ import type { ActionDef, Relation } from './workflow.ts';
  * The rollups are a cache of the event log. After a long random (seeded, so repeatable) run of
  * actions over ~60 cases — the clock moving on and the sweeps running in between — the
  * `assessment_rollups` table must equal (1) the sum of every event's `payload.m` grouped by the
- * China day of the event and its attribution (`payload.attr`), and (2) an independent count of a
- * few metrics from the current `cases` (and deadlines, whistles) tables.
+ * China day of the event and its attribution (`payload.attr`) — and `assessment_rollups_coarse`
+ * the same sums by year, month or day and township path, unit or both — and (2) an independent count of a few metrics
+ * from the current `cases` (and deadlines, whistles) tables.
  */
 
 /** mulberry32: a small seeded PRNG, so a failure can be replayed. */
@@ -364,13 +365,20 @@ describe('assessment rollups', () => {
     for (const e of events) {
       const p = e.payload as {
         m?: Record<string, number>;
+        mc?: Record<string, number>;
+        mcDay?: string;
         attr?: { locId: string; unitId: string; categoryRoot: string };
       };
       expect(p.attr, 'every event carries its attribution').toBeDefined();
-      for (const [metric, v] of Object.entries(p.m ?? {})) {
-        if (v === 0) continue;
-        const key = [chinaDay(e.at), p.attr!.locId, p.attr!.unitId, p.attr!.categoryRoot, metric].join('|');
-        expected.set(key, (expected.get(key) ?? 0) + v);
+      // Event metrics count on the event's day; cohort metrics on the day the case was received.
+      const sets: [string, Record<string, number>][] = [[chinaDay(e.at), p.m ?? {}]];
+      if (p.mc) sets.push([p.mcDay!, p.mc]);
+      for (const [day, metrics] of sets) {
+        for (const [metric, v] of Object.entries(metrics)) {
+          if (v === 0) continue;
+          const key = [day, p.attr!.locId, p.attr!.unitId, p.attr!.categoryRoot, metric].join('|');
+          expected.set(key, (expected.get(key) ?? 0) + v);
+        }
       }
     }
     const rows = await db
@@ -394,6 +402,63 @@ describe('assessment rollups', () => {
     const sorted = (m: Map<string, number>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
     expect(sorted(actual)).toEqual(sorted(expected));
     expect(actual.size).toBeGreaterThan(100);
+
+    // (1b) The coarse rollups equal the same sums by year, month or day and township path, unit or both.
+    const expectedCoarse = new Map<string, number>();
+    for (const e of events) {
+      const p = e.payload as {
+        m?: Record<string, number>;
+        mc?: Record<string, number>;
+        mcDay?: string;
+        attr: { locPath: string; unitId: string };
+      };
+      const sets: [string, Record<string, number>][] = [[chinaDay(e.at), p.m ?? {}]];
+      if (p.mc) sets.push([p.mcDay!, p.mc]);
+      for (const [day, metrics] of sets) {
+        for (const [metric, v] of Object.entries(metrics)) {
+          if (v === 0) continue;
+          const township = townshipPath(p.attr.locPath);
+          const county = countyPath(p.attr.locPath);
+          for (const key of [
+            ['day', 'township', day, township, '', metric],
+            ['day', 'unit', day, county, p.attr.unitId, metric],
+            ...(
+              [
+                ['month', monthOf(day)],
+                ['year', yearOf(day)],
+              ] as const
+            ).flatMap(([span, start]) => [
+              [span, 'township', start, township, '', metric],
+              [span, 'unit', start, county, p.attr.unitId, metric],
+              [span, 'township_unit', start, township, p.attr.unitId, metric],
+            ]),
+          ].map((k) => k.join('|'))) {
+            expectedCoarse.set(key, (expectedCoarse.get(key) ?? 0) + v);
+          }
+        }
+      }
+    }
+    const coarseRows = await db
+      .selectFrom('assessment_rollups_coarse')
+      .select([
+        'span',
+        'grain',
+        sql<string>`to_char(day, 'YYYY-MM-DD')`.as('day'),
+        'loc_path',
+        'unit_id',
+        'metric',
+        'value',
+      ])
+      .where('county_code', '=', COUNTY)
+      .execute();
+    const actualCoarse = new Map<string, number>();
+    for (const r of coarseRows) {
+      const key = [r.span, r.grain, r.day, r.loc_path, r.unit_id, r.metric].join('|');
+      if (Number(r.value) !== 0) actualCoarse.set(key, Number(r.value));
+    }
+    expect(sorted(actualCoarse)).toEqual(sorted(expectedCoarse));
+    // The run spans several months.
+    expect(new Set(coarseRows.filter((r) => r.span === 'month').map((r) => r.day)).size).toBeGreaterThan(1);
 
     // Each deadline went overdue at most once (an approved extension must not reopen one).
     const overdueEvents = await db

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { DB } from '../db/schema.ts';
+import type { CategoriesTable, DB } from '../db/schema.ts';
 import { GridIndex } from '../modules/grids/geometry.ts';
 
 /** Why a case went where it went; stored on the case and shown to operators. */
@@ -47,6 +47,8 @@ export async function route(
   db: Kysely<DB>,
   countyCode: string,
   input: { lon?: number | null; lat?: number | null; villageId?: string | null; categoryId: string | null },
+  /** The category, when the caller has it already (the engine's cached copy). */
+  known?: Pick<CategoriesTable, 'id' | 'name' | 'level' | 'default_org_id'>,
 ): Promise<RoutingDecision> {
   const reasons: string[] = [];
   let gridId: string | null = null;
@@ -77,14 +79,17 @@ export async function route(
   }
   const townshipId = village?.parent_id ?? null;
   const path = village ? (gridId ? `${village.path}${gridId}/` : village.path) : `/${countyCode}/`;
-  const category = input.categoryId
-    ? await db
-        .selectFrom('categories')
-        .select(['id', 'name', 'level', 'default_org_id'])
-        .where('id', '=', input.categoryId)
-        .where('county_code', '=', countyCode)
-        .executeTakeFirst()
-    : undefined;
+  const category =
+    known && known.id === input.categoryId
+      ? known
+      : input.categoryId
+        ? await db
+            .selectFrom('categories')
+            .select(['id', 'name', 'level', 'default_org_id'])
+            .where('id', '=', input.categoryId)
+            .where('county_code', '=', countyCode)
+            .executeTakeFirst()
+        : undefined;
   let level: RoutingDecision['level'] = category?.level ?? 'county';
   let lead: string = countyCode;
   if (level === 'village' && village) {

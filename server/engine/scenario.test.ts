@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestEnv, type TestEnv } from '../../test/context.ts';
+import { createTestEnv, NEVER_IDLE_MINUTES, type TestEnv } from '../../test/context.ts';
 import {
   as,
   COUNTY,
@@ -126,7 +126,7 @@ async function citizenSession(phone: string): Promise<CitizenSession> {
 }
 
 beforeAll(async () => {
-  env = await createTestEnv();
+  env = await createTestEnv({ config: { sessionIdleMinutes: NEVER_IDLE_MINUTES } });
   clock = new FixedClock(cn('09-14 08:00')); // Monday
   env.ctx.clock = clock;
   sim = new Simulation(clock);

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StaffRole } from '../../common/roles.ts';
-import { createTestEnv, type TestEnv } from '../../test/context.ts';
+import { createTestEnv, NEVER_IDLE_MINUTES, type TestEnv } from '../../test/context.ts';
 import {
   COUNTY,
   createCentre,
@@ -87,7 +87,7 @@ const W = {} as {
 };
 
 beforeAll(async () => {
-  env = await createTestEnv();
+  env = await createTestEnv({ config: { sessionIdleMinutes: NEVER_IDLE_MINUTES } });
   clock = new FixedClock(cst('2026-11-23T09:00:00'));
   env.ctx.clock = clock;
   W.t1 = await createTownship(env.ctx);

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
@@ -14,21 +16,32 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import type { AppContext } from '../context.ts';
+import { isDatabaseUnavailable } from '../db/database.ts';
 import { AppError } from '../lib/errors.ts';
 import { registerAssessmentRoutes } from '../modules/assessment/assessment.routes.ts';
+import { registerAttachmentRoutes } from '../modules/attachments/attachments.routes.ts';
 import { registerAuthRoutes } from '../modules/auth/auth.routes.ts';
 import { resolveSession } from '../modules/auth/auth.service.ts';
 import { registerCalendarRoutes } from '../modules/calendar/calendar.routes.ts';
 import { registerCaseRoutes } from '../modules/cases/cases.routes.ts';
 import { registerCategoryRoutes } from '../modules/categories/categories.routes.ts';
+import { publicCategoryTree } from '../modules/categories/categories.service.ts';
 import { registerCitizenRoutes } from '../modules/citizens/citizens.routes.ts';
 import { registerGridRoutes } from '../modules/grids/grids.routes.ts';
 import { registerHealthRoutes } from '../modules/health/health.routes.ts';
+import { registerCatalogueRoutes } from '../modules/integrations/catalogue.routes.ts';
+import { registerIotRoutes } from '../modules/iot/iot.routes.ts';
+import { registerLiveRoutes } from '../modules/live/live.routes.ts';
 import { registerNotificationRoutes } from '../modules/notifications/notifications.routes.ts';
+import { registerOpen311Routes } from '../modules/open311/open311.routes.ts';
 import { registerOrgRoutes } from '../modules/orgs/orgs.routes.ts';
+import { registerPatrolRoutes } from '../modules/patrols/patrols.routes.ts';
 import { registerPublicRoutes } from '../modules/public/public.routes.ts';
 import { registerUserRoutes } from '../modules/users/users.routes.ts';
+import { registerWebhookRoutes } from '../modules/webhooks/webhooks.routes.ts';
 import { checkAuthenticated, checkPermission } from './access.ts';
+import { createPortalHtml, type PortalHtml } from './portal-html.ts';
+import { DOCS_CSP, helmetOptions, PERMISSIONS_POLICY } from './security-headers.ts';
 
 export type App = FastifyInstance<
   import('node:http').Server,
@@ -63,6 +76,9 @@ export async function buildApp(ctx: AppContext, state: AppState = { ready: true 
     trustProxy: process.env.TRUST_PROXY === '1',
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array' } },
+    // The router's own refusals (a malformed percent-encoding, a path parameter over 100 characters)
+    // answer in the one error format too, not Fastify's default body with its internal code.
+    frameworkErrors: (err, req, reply) => sendError(err, req, reply),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.decorateRequest('actor', null as never);
@@ -81,6 +97,7 @@ export async function buildApp(ctx: AppContext, state: AppState = { ready: true 
   });
 
   await app.register(fastifyCookie);
+  await app.register(fastifyHelmet, helmetOptions(ctx.config));
   await app.register(fastifyRateLimit, {
     global: false,
     errorResponseBuilder: () => new AppError('RATE_LIMITED'),
@@ -105,9 +122,10 @@ export async function buildApp(ctx: AppContext, state: AppState = { ready: true 
 
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'same-origin');
-    reply.header('x-frame-options', 'DENY');
+    reply.header('permissions-policy', PERMISSIONS_POLICY);
+    // Swagger UI (its own bundle and inline styles) gets its own policy, only under /docs.
+    if (req.url === '/docs' || req.url.startsWith('/docs/'))
+      reply.header('content-security-policy', DOCS_CSP);
     // Personal data must not sit in caches; public region data sets its own max-age.
     if (req.url.startsWith('/api/') && !reply.hasHeader('cache-control'))
       reply.header('cache-control', 'no-store');
@@ -131,11 +149,13 @@ export async function buildApp(ctx: AppContext, state: AppState = { ready: true 
   });
 
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => sendError(err, req, reply));
+  const portalHtml = createPortalHtml(ctx.config.webDir);
   app.setNotFoundHandler(async (req, reply) => {
     if (req.url.startsWith('/api/') || req.method !== 'GET') {
       return sendError(new AppError('ROUTE_NOT_FOUND'), req, reply);
     }
-    return sendIndexHtml(ctx, reply, req.url.startsWith('/staff') ? 'staff.html' : 'index.html');
+    if (req.url.startsWith('/staff')) return sendIndexHtml(ctx, reply, 'staff.html');
+    return sendPortalHtml(ctx, portalHtml, req, reply);
   });
 
   registerHealthRoutes(app, ctx, state);
@@ -150,6 +170,13 @@ export async function buildApp(ctx: AppContext, state: AppState = { ready: true 
   registerCalendarRoutes(app, ctx);
   registerNotificationRoutes(app, ctx);
   registerAssessmentRoutes(app, ctx);
+  registerIotRoutes(app, ctx);
+  registerWebhookRoutes(app, ctx);
+  registerCatalogueRoutes(app, ctx);
+  registerAttachmentRoutes(app, ctx);
+  registerPatrolRoutes(app, ctx);
+  registerLiveRoutes(app, ctx);
+  registerOpen311Routes(app, ctx);
 
   if (fs.existsSync(ctx.config.webDir)) {
     await app.register(fastifyStatic, {
@@ -157,12 +184,52 @@ export async function buildApp(ctx: AppContext, state: AppState = { ready: true 
       prefix: '/',
       wildcard: false,
       index: false,
+      // The build writes .br and .gz copies (web/compress.plugin.ts): phones on weak networks get
+      // a third of the bytes, and nothing is compressed per request.
+      preCompressed: true,
+      setHeaders(reply, file) {
+        // Vite puts a content hash in every name under assets/: such a file never changes.
+        if (file.includes(`${path.sep}assets${path.sep}`))
+          reply.header('cache-control', 'public, max-age=31536000, immutable');
+        else reply.header('cache-control', 'no-cache');
+      },
     });
-    app.get('/', { schema: { hide: true } }, (_req, reply) => sendIndexHtml(ctx, reply));
-  } else {
-    app.get('/', { schema: { hide: true } }, (_req, reply) => sendIndexHtml(ctx, reply));
   }
+  app.get('/', { schema: { hide: true } }, (req, reply) => sendPortalHtml(ctx, portalHtml, req, reply));
   return app;
+}
+
+/** Compressed copies of the portal's HTML variants (a handful: one per page and data version). */
+const htmlCopies = new Map<string, { br: Buffer; gzip: Buffer }>();
+
+/**
+ * The portal's HTML for the requested path, naming that page's code and carrying its first data
+ * (server/http/portal-html.ts); compressed here, since it is not a file of the build.
+ */
+async function sendPortalHtml(ctx: AppContext, portal: PortalHtml, req: FastifyRequest, reply: FastifyReply) {
+  const pathname = new URL(req.url, 'http://localhost').pathname;
+  const type = portal.categoriesFor(pathname);
+  // The data is an optimisation: without it (database busy) the page asks for it itself.
+  const categories = type ? await publicCategoryTree(ctx, type).catch(() => undefined) : undefined;
+  const html = portal.render(pathname, { categories });
+  if (html === null) return sendIndexHtml(ctx, reply);
+  reply
+    .type('text/html; charset=utf-8')
+    .header('cache-control', 'no-cache')
+    .header('vary', 'accept-encoding');
+  const accept = String(req.headers['accept-encoding'] ?? '');
+  const encoding = /\bbr\b/.test(accept) ? 'br' : /\bgzip\b/.test(accept) ? 'gzip' : null;
+  if (!encoding || html.length < 1024) return reply.send(html);
+  let copies = htmlCopies.get(html);
+  if (!copies) {
+    copies = {
+      br: brotliCompressSync(html, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 6 } }),
+      gzip: gzipSync(html, { level: 6 }),
+    };
+    if (htmlCopies.size >= 32) htmlCopies.delete(htmlCopies.keys().next().value!);
+    htmlCopies.set(html, copies);
+  }
+  return reply.header('content-encoding', encoding).send(copies[encoding]);
 }
 
 /** Serves an HTML entry: the portal (index.html) or, under /staff, the staff workbench. */
@@ -204,14 +271,28 @@ function sendError(err: FastifyError | AppError, req: FastifyRequest, reply: Fas
     appErr = new AppError('UNSUPPORTED_MEDIA_TYPE');
   } else if ((err as FastifyError).statusCode && (err as FastifyError).statusCode! < 500) {
     appErr = new AppError('BAD_REQUEST');
-  } else if (isDatabaseDown(err)) {
-    req.log.warn({ err }, 'database unavailable');
-    appErr = new AppError('NOT_READY');
+  } else if (isDataException(err)) {
+    // SQLSTATE class 22 (a NUL character, a number out of range, a malformed value): the input
+    // reached the database without a schema catching it. The client's fault, so 400, and logged so
+    // the schema gets the rule it lacks; the statement failed, so nothing was written.
+    req.log.warn(
+      { code: (err as { code?: string }).code, message: (err as Error).message },
+      'data exception',
+    );
+    appErr = new AppError('BAD_REQUEST');
+  } else if (isDatabaseUnavailable(err)) {
+    // Expected while PostgreSQL restarts: a short line, not a stack per request.
+    req.log.warn(
+      { code: (err as { code?: string }).code, message: (err as Error).message },
+      'database unavailable',
+    );
+    appErr = new AppError('DB_UNAVAILABLE');
   } else {
     req.log.error({ err }, 'unhandled error');
     appErr = new AppError('INTERNAL');
   }
   if (appErr.code === 'RATE_LIMITED') reply.header('retry-after', '60');
+  if (appErr.code === 'DB_UNAVAILABLE') reply.header('retry-after', '5');
   return reply.status(appErr.status).send({
     error: {
       code: appErr.code,
@@ -222,15 +303,10 @@ function sendError(err: FastifyError | AppError, req: FastifyRequest, reply: Fas
   });
 }
 
-function isDatabaseDown(err: unknown): boolean {
-  const code = (err as { code?: string }).code;
-  return (
-    code === 'ECONNREFUSED' ||
-    code === 'ECONNRESET' ||
-    code === '57P01' ||
-    code === '57P03' ||
-    /Connection terminated|timeout exceeded when trying to connect/.test(String((err as Error).message))
-  );
+/** A PostgreSQL data exception (SQLSTATE class 22), on either engine. */
+function isDataException(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
 }
 
 function fieldOf(instancePath: string, params: Record<string, unknown>, context: string | undefined): string {

@@ -23,6 +23,17 @@ const catalog = {
     zh: '页面已过期，请刷新后重试',
     en: 'The page has expired; reload and try again',
   },
+  DEVICE_AUTH_REQUIRED: {
+    status: 401,
+    zh: '缺少设备认证信息（X-Device-Id、X-Timestamp、X-Signature）',
+    en: 'Device credentials missing (X-Device-Id, X-Timestamp, X-Signature)',
+  },
+  DEVICE_AUTH_FAILED: { status: 401, zh: '设备认证失败', en: 'Device authentication failed' },
+  DEVICE_CLOCK_SKEW: {
+    status: 401,
+    zh: '设备时间与服务器相差超过 5 分钟，请校准时钟',
+    en: 'The device time is more than 5 minutes off; synchronise its clock',
+  },
   FORBIDDEN: { status: 403, zh: '您没有权限执行此操作', en: 'You are not allowed to do this' },
   NOT_FOUND: { status: 404, zh: '找不到该记录', en: 'Not found' },
   ROUTE_NOT_FOUND: { status: 404, zh: '接口不存在', en: 'No such endpoint' },
@@ -37,10 +48,25 @@ const catalog = {
     en: 'This action is not allowed in the current state',
   },
   GUARD_FAILED: { status: 409, zh: '不满足办理条件', en: 'A rule for this action is not met' },
+  DEVICE_REPLAY: {
+    status: 409,
+    zh: '该消息已收到过（nonce 重复），不再处理',
+    en: 'This message was received before (nonce reused); ignored',
+  },
   DUPLICATE: { status: 409, zh: '记录已存在', en: 'Already exists' },
   PAYLOAD_TOO_LARGE: { status: 413, zh: '提交的内容太大', en: 'The request is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, zh: '不支持的内容类型', en: 'Unsupported content type' },
+  UPLOAD_INVALID: {
+    status: 422,
+    zh: '上传的文件不是可用的图片',
+    en: 'The uploaded file is not a usable image',
+  },
   RATE_LIMITED: { status: 429, zh: '操作过于频繁，请稍后再试', en: 'Too many requests; please slow down' },
+  DB_UNAVAILABLE: {
+    status: 503,
+    zh: '数据库暂时无法连接，您的操作未完成，请稍后重试',
+    en: 'The database is unreachable for the moment; nothing was done, please retry shortly',
+  },
   NOT_READY: {
     status: 503,
     zh: '服务正在启动或维护中，请稍后再试',

@@ -4,6 +4,7 @@
  * Every failure surfaces as an {@link ApiError}: server errors keep the server's code, message and
  * field details; network failures and timeouts get a code of their own and a message for people.
  */
+import { bootCategoriesId } from '../../common/portal-pages.ts';
 import { getLang, translate } from './i18n.ts';
 
 /** Role codes; the list mirrors DESIGN.md §2 and should move to common/ once the server exports it. */
@@ -182,7 +183,7 @@ export interface AppealInput {
   contactPhone?: string;
   anonymous?: boolean;
   confidential?: boolean;
-  /** File names only for now: there is no upload endpoint yet, the photos stay on the device. */
+  /** Ids of photos uploaded first with `api.upload` (at most 9). */
   attachments?: string[];
   idempotencyKey?: string;
 }
@@ -230,7 +231,7 @@ export interface CaseView {
   contact: { anonymous: boolean; confidential: boolean; phoneMasked: string | null; hasName: boolean };
   resolved: boolean | null;
   satisfaction: Satisfaction | null;
-  attachments: unknown[];
+  attachments: CasePhoto[];
   receivedAt: string;
   dispatchedAt: string | null;
   repliedAt: string | null;
@@ -319,6 +320,49 @@ export interface AppNotification {
   readAt?: string | null;
 }
 
+export interface UploadResult {
+  id: string;
+  width: number;
+  height: number;
+  size: number;
+  replayed: boolean;
+}
+
+/** A photo on a case, fetched from /api/attachments/{id} (`?size=thumb` for the small one). */
+export interface CasePhoto {
+  id: string;
+  width: number;
+  height: number;
+  size: number;
+  source?: string;
+  createdAt?: string;
+}
+
+/** One anonymised row of the public board: no text, names or ids. */
+export interface BoardItem {
+  category: string;
+  categoryEn: string;
+  township: string;
+  village: string;
+  receivedOn: string;
+  closedOn: string;
+  days: number;
+  resolved: boolean | null;
+  satisfaction: Satisfaction | null;
+}
+
+export interface BoardPage {
+  year: number;
+  summary: {
+    closed: number;
+    resolvedRate: number | null;
+    satisfactionRate: number | null;
+    averageDays: number | null;
+  };
+  items: BoardItem[];
+  next: string | null;
+}
+
 export interface FieldError {
   field: string;
   message: string;
@@ -391,7 +435,9 @@ export async function request<T>(method: Method, path: string, opts: RequestOpti
     'Accept-Language': lang,
     ...opts.headers,
   };
-  if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+  const raw = typeof Blob !== 'undefined' && opts.body instanceof Blob ? opts.body : null;
+  if (raw) headers['Content-Type'] = raw.type || 'application/octet-stream';
+  else if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
 
   const controller = new AbortController();
@@ -410,7 +456,7 @@ export async function request<T>(method: Method, path: string, opts: RequestOpti
       method,
       headers,
       credentials: 'same-origin',
-      body: opts.body === undefined ? null : JSON.stringify(opts.body),
+      body: raw ?? (opts.body === undefined ? null : JSON.stringify(opts.body)),
       signal: controller.signal,
     });
   } catch {
@@ -538,6 +584,17 @@ export const api = {
       headers: body.idempotencyKey ? { 'Idempotency-Key': body.idempotencyKey } : undefined,
     }),
 
+  /** Uploads one photo (raw bytes); the server strips its metadata and answers its id. */
+  upload: (photo: Blob) => request<UploadResult>('POST', '/api/uploads', { body: photo }),
+
+  board: (f: { township?: string; village?: string; before?: string }, signal?: AbortSignal) => {
+    const search = new URLSearchParams();
+    if (f.village) search.set('village', f.village);
+    else if (f.township) search.set('township', f.township);
+    if (f.before) search.set('before', f.before);
+    return request<BoardPage>('GET', `/api/public/board?${search}`, { signal });
+  },
+
   myCases: (signal?: AbortSignal) => request<{ items: MyCaseItem[] }>('GET', '/api/my/cases', { signal }),
 
   myCase: (id: string, signal?: AbortSignal) =>
@@ -569,7 +626,69 @@ export const api = {
       body: version ? { input, version } : { input },
     }),
 
+  /** Starts a patrol (the same `clientId` always answers the same patrol). */
+  patrolStart: (body: { clientId: string; startedAt: string; gridId?: string }) =>
+    request<{ patrol: { id: string }; replayed: boolean }>('POST', '/api/patrols', { body }),
+
+  /** Adds track points ([lon, lat, epoch ms]) to my patrol, optionally ending it. */
+  patrolPoints: (id: string, body: { points: [number, number, number][]; end?: boolean; endedAt?: string }) =>
+    request<{ patrol: { id: string; pointCount: number } }>('POST', `/api/patrols/${q(id)}/points`, { body }),
+
   /** My in-app messages (being added on the server: may 404). */
   notifications: (signal?: AbortSignal) =>
     request<{ items: AppNotification[] }>('GET', '/api/notifications', { signal }),
 };
+
+/**
+ * Public answers asked for before the page that shows them has loaded: on a weak network each
+ * request waits a round trip, so the appeal form's category list travels alongside the form's own
+ * code instead of after it (see main.tsx). Only public data, keyed like the caches that use it.
+ */
+const early = new Map<string, Promise<unknown>>();
+
+/** Starts `load` now unless it is already under way; a failure is left to the page's own request. */
+export function fetchEarly<T>(key: string, load: () => Promise<T>): void {
+  if (!early.has(key))
+    early.set(
+      key,
+      load().catch(() => undefined),
+    );
+}
+
+/** The answer started by {@link fetchEarly} for `key` (once), or undefined when there is none or it failed. */
+export async function takeEarly<T>(key: string): Promise<T | undefined> {
+  const pending = early.get(key);
+  if (!pending) return undefined;
+  early.delete(key);
+  return (await pending) as T | undefined;
+}
+
+/**
+ * JSON data the server put in the page for its first screen (server/http/portal-html.ts), read once:
+ * the element is removed, so a later visit of the page asks the server for fresh data.
+ */
+export function takeBootData<T>(id: string): T | undefined {
+  const el = typeof document === 'undefined' ? null : document.getElementById(id);
+  if (!el) return undefined;
+  el.remove();
+  try {
+    return JSON.parse(el.textContent ?? '') as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The key and the request of a public category tree, shared by the picker and the early start. The
+ * tree the server put in the page is used when it is there (no request at all on a weak network).
+ */
+export function publicCategoriesEarly(type: CaseKind): [string, () => Promise<{ items: CategoryNode[] }>] {
+  return [
+    `categories:public:${type}`,
+    async () => {
+      const boot = takeBootData<{ items?: CategoryNode[]; groups?: CategoryNode[] }>(bootCategoriesId(type));
+      if (boot) return { items: boot.items ?? boot.groups ?? [] };
+      return api.publicCategories(type);
+    },
+  ];
+}

@@ -10,6 +10,7 @@ import {
   pathData,
   pathLength,
   scaleBar,
+  tilesFor,
 } from './geo.ts';
 
 // A 0.01° × 0.01° square near Nanchang County (28.5° N): about 978 m wide and 1,113 m tall.
@@ -116,5 +117,34 @@ describe('taps, distances and containment', () => {
   it('tells whether a point is inside a grid', () => {
     expect(containsPoint(square, [115.905, 28.505])).toBe(true);
     expect(containsPoint(square, [115.92, 28.505])).toBe(false);
+  });
+});
+
+describe('map tiles under a drawing', () => {
+  const bbox = { minLon: 115.9, minLat: 28.5, maxLon: 115.93, maxLat: 28.53 };
+  const proj = fitProjection(bbox, 600, 600, 0);
+
+  it('covers the whole drawing with tiles of about 256 px, in {z}/{x}/{y} order', () => {
+    const tiles = tilesFor(proj, 'https://tiles.example/{z}/{x}/{y}.png');
+    expect(tiles.length).toBeGreaterThan(0);
+    expect(tiles.length).toBeLessThanOrEqual(36);
+    expect(Math.min(...tiles.map((t) => t.x))).toBeLessThanOrEqual(0);
+    expect(Math.min(...tiles.map((t) => t.y))).toBeLessThanOrEqual(0);
+    expect(Math.max(...tiles.map((t) => t.x + t.width))).toBeGreaterThanOrEqual(600);
+    expect(Math.max(...tiles.map((t) => t.y + t.height))).toBeGreaterThanOrEqual(600);
+    for (const t of tiles) {
+      expect(t.width).toBeGreaterThan(128);
+      expect(t.width).toBeLessThan(512);
+      expect(t.href).toMatch(/^https:\/\/tiles\.example\/\d+\/\d+\/\d+\.png$/);
+    }
+    // At zoom z the tile holding Nanchang county's seat is x = floor((115.9 + 180) / 360 · 2^z).
+    const z = Number(/\/(\d+)\//.exec(tiles[0]!.href)![1]);
+    const x0 = Math.floor(((115.9 + 180) / 360) * 2 ** z);
+    expect(tiles.some((t) => t.href.includes(`/${z}/${x0}/`))).toBe(true);
+  });
+
+  it('never asks for more tiles than allowed (zooms out instead)', () => {
+    const wide = fitProjection({ minLon: 115, minLat: 28, maxLon: 117, maxLat: 29.5 }, 4000, 3000, 0);
+    expect(tilesFor(wide, 'https://t/{z}/{x}/{y}', 20).length).toBeLessThanOrEqual(20);
   });
 });

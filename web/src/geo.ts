@@ -160,26 +160,7 @@ export function scaleBar(pxPerMetre: number, maxPx: number): { metres: number; p
   return { metres, px: metres * pxPerMetre };
 }
 
-/** Mean Earth radius (IUGG), metres. */
-const EARTH_RADIUS = 6_371_008.8;
-
-/** Great-circle distance in metres between two [lon, lat] points (haversine). */
-export function distanceMetres(a: Position, b: Position): number {
-  const rad = Math.PI / 180;
-  const dLat = ((b[1] ?? 0) - (a[1] ?? 0)) * rad;
-  const dLon = ((b[0] ?? 0) - (a[0] ?? 0)) * rad;
-  const h =
-    Math.sin(dLat / 2) ** 2 +
-    Math.cos((a[1] ?? 0) * rad) * Math.cos((b[1] ?? 0) * rad) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS * Math.asin(Math.min(1, Math.sqrt(h)));
-}
-
-/** The length in metres of a path of [lon, lat] points. */
-export function pathLength(points: readonly Position[]): number {
-  let total = 0;
-  for (let i = 1; i < points.length; i++) total += distanceMetres(points[i - 1]!, points[i]!);
-  return total;
-}
+export { distanceMetres, pathLength } from '../../common/distance.ts';
 
 /** Whether [lon, lat] lies inside a Polygon or MultiPolygon (even-odd rule, holes included). */
 export function containsPoint(geometry: Geometry, p: Position): boolean {
@@ -196,4 +177,53 @@ export function containsPoint(geometry: Geometry, p: Position): boolean {
     }
   }
   return inside;
+}
+
+/** A raster map tile placed in a drawing's pixel space. */
+export interface Tile {
+  href: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+const DEG = Math.PI / 180;
+
+/**
+ * The Web Mercator tiles (`{z}/{x}/{y}` template) that cover a drawing, at the zoom where a tile is
+ * about 256 px wide, each placed through the drawing's projection (at village and county scale the
+ * drawing's local projection and Mercator differ by well under a pixel per tile).
+ */
+export function tilesFor(proj: Projection, template: string, maxTiles = 36): Tile[] {
+  const [west, north] = proj.unproject(0, 0);
+  const [east, south] = proj.unproject(proj.width, proj.height);
+  if (![west, north, east, south].every(Number.isFinite) || east <= west || north <= south) return [];
+  const clampLat = (lat: number) => Math.max(-85.0511, Math.min(85.0511, lat));
+  const tx = (lon: number, n: number) => ((lon + 180) / 360) * n;
+  const ty = (lat: number, n: number) => ((1 - Math.asinh(Math.tan(clampLat(lat) * DEG)) / Math.PI) / 2) * n;
+  let z = Math.round(Math.log2(((proj.width / 256) * 360) / (east - west)));
+  z = Math.max(1, Math.min(19, z));
+  for (; z > 1; z--) {
+    const n = 2 ** z;
+    const cols = Math.floor(tx(east, n)) - Math.floor(tx(west, n)) + 1;
+    const rows = Math.floor(ty(south, n)) - Math.floor(ty(north, n)) + 1;
+    if (cols * rows <= maxTiles) break;
+  }
+  const n = 2 ** z;
+  const lonOf = (x: number) => (x / n) * 360 - 180;
+  const latOf = (y: number) => Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / n))) / DEG;
+  const tiles: Tile[] = [];
+  for (let x = Math.floor(tx(west, n)); x <= Math.floor(tx(east, n)); x++) {
+    for (let y = Math.floor(ty(north, n)); y <= Math.floor(ty(south, n)); y++) {
+      const [x0, y0] = proj.project([lonOf(x), latOf(y)]);
+      const [x1, y1] = proj.project([lonOf(x + 1), latOf(y + 1)]);
+      const href = template
+        .replace('{z}', String(z))
+        .replace('{x}', String(((x % n) + n) % n))
+        .replace('{y}', String(y));
+      tiles.push({ href, x: x0, y: y0, width: x1 - x0, height: y1 - y0 });
+    }
+  }
+  return tiles;
 }

@@ -1,7 +1,8 @@
 /**
  * Photos taken or chosen on the device, shrunk to a preview that fits in local storage. Drawing
  * through a canvas also drops the EXIF block (with the GPS position of the camera) — DESIGN.md §7.
- * There is no upload endpoint yet: only the file names are sent with a report.
+ * On submit each photo is uploaded once (POST /api/uploads, where the server re-encodes it and
+ * strips any metadata left) and the report carries the ids.
  */
 
 export interface Photo {
@@ -10,6 +11,8 @@ export interface Photo {
   name: string;
   /** A JPEG data URL of the shrunk picture. */
   dataUrl: string;
+  /** The server's id once uploaded: a retry after a dropped connection does not send it again. */
+  uploadedId?: string;
 }
 
 export const MAX_PHOTOS = 9;
@@ -50,4 +53,37 @@ export async function readPhoto(file: File, maxSide = 1024, quality = 0.7): Prom
     name: (file.name || 'photo.jpg').slice(-200),
     dataUrl: canvas.toDataURL('image/jpeg', quality),
   };
+}
+
+/** The bytes of a photo's data URL, as a Blob to upload. */
+export function photoBlob(photo: Photo): Blob {
+  const [head = '', data = ''] = photo.dataUrl.split(',', 2);
+  const type = /^data:([^;,]+)/.exec(head)?.[1] ?? 'image/jpeg';
+  const bin = atob(data);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return new Blob([bytes], { type });
+}
+
+/**
+ * Uploads the photos not uploaded yet, one after another (a weak network does better with one
+ * transfer at a time), and reports each id as it arrives so that progress survives a failure.
+ * Returns the ids in the photos' order.
+ */
+export async function uploadPhotos(
+  photos: readonly Photo[],
+  upload: (blob: Blob) => Promise<{ id: string }>,
+  onUploaded: (photoId: string, serverId: string) => void = () => undefined,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (const p of photos) {
+    if (p.uploadedId) {
+      ids.push(p.uploadedId);
+      continue;
+    }
+    const r = await upload(photoBlob(p));
+    onUploaded(p.id, r.id);
+    ids.push(r.id);
+  }
+  return ids;
 }

@@ -152,6 +152,19 @@ const actions = {
             ],
           },
   },
+  auto_close: {
+    label: '设备恢复自动办结',
+    from: ['reported', 'dispatched', 'signed', 'in_progress', 'replied'],
+    to: 'closed',
+    // Only the system: an IoT device reported that the problem it alarmed about has gone away.
+    who: [{ roles: ['system'], relation: 'jurisdiction' }],
+    input: Type.Object({ result: Text(1000) }, { additionalProperties: false }),
+    deadlines: { cancel: 'all' },
+    effect: (a: A<{ result: string }>) => ({
+      set: { closed_at: a.now, replied_at: a.case.replied_at ?? a.now },
+      payload: { ...a.input },
+    }),
+  },
   ...sharedActions<EventState>(OPEN, ['dispatched', 'signed', 'in_progress'], ['reported', 'dispatched']),
 } satisfies Record<string, ActionDef<EventState>>;
 

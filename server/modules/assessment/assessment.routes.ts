@@ -72,6 +72,7 @@ const CountsSchema = Type.Object({
   replied: Count,
   repliedOnTime: Count,
   closed: Count,
+  closedCohort: Count,
   closedOnTime: Count,
   rated: Count,
   resolved: Count,

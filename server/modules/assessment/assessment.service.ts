@@ -52,6 +52,8 @@ export interface Counts {
   replied: number;
   repliedOnTime: number;
   closed: number;
+  /** Of the cases received in the period, how many are closed (counted on their receive day). */
+  closedCohort: number;
   closedOnTime: number;
   rated: number;
   resolved: number;
@@ -77,6 +79,7 @@ const COUNT_METRICS: Record<keyof Counts, string> = {
   replied: 'replied',
   repliedOnTime: 'replied_on_time',
   closed: 'closed',
+  closedCohort: 'closed_cohort',
   closedOnTime: 'closed_on_time',
   rated: 'rated',
   resolved: 'resolved',
@@ -146,7 +149,7 @@ export function computeFigures(sums: MetricSums, w: Weights): Figures {
     ]),
   ) as unknown as Counts;
   const rates: Rates = {
-    closure: ratio(counts.closed, counts.received),
+    closure: ratio(counts.closedCohort, counts.received),
     response: ratio(counts.responseOk, counts.dispatched),
     resolution: ratio(counts.resolved, counts.rated),
     satisfaction: ratio(counts.satisfied + w.basicWeight * counts.basicallySatisfied, counts.rated),
@@ -361,7 +364,7 @@ export async function summary(ctx: AppContext, actor: StaffActor, q: SummaryQuer
   const slice = sliceOf(actor.countyCode, org);
   const [{ weights }, sums] = await Promise.all([
     currentWeights(ctx.database.db, actor.countyCode),
-    sumMetrics(ctx.database.db, slice, period, type),
+    sumMetrics(ctx.database.db, slice, period, type, { today: chinaDay(ctx.clock.now()) }),
   ]);
   return {
     org: { id: org.id, name: org.name, kind: org.kind },
@@ -408,7 +411,11 @@ export async function rankings(ctx: AppContext, actor: StaffActor, q: RankingsQu
   const db = ctx.database.db;
   const [{ weights }, grouped, inScopeOrgs] = await Promise.all([
     currentWeights(ctx.database.db, actor.countyCode),
-    sumMetricsBy(db, slice, period, type, q.by === 'township' ? 'township' : 'unit'),
+    // Only departments are ranked by unit: the other units' groups would be left out below.
+    sumMetricsBy(db, slice, period, type, q.by === 'township' ? 'township' : 'unit', {
+      today: chinaDay(ctx.clock.now()),
+      unitKind: q.by === 'department' ? 'department' : undefined,
+    }),
     listOrgsOfKindInScope(db, scope, q.by),
   ]);
   const named = await orgNamesOfKind(db, actor.countyCode, q.by, [...grouped.keys()]);

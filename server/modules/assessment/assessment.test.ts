@@ -11,11 +11,12 @@ import {
   createVillage,
   type StaffSession,
 } from '../../../test/factories.ts';
+import { addRollupBatch } from '../../engine/rollups.ts';
 import { computeFigures, DEFAULT_WEIGHTS } from './assessment.service.ts';
 
 /**
- * Assessment figures from rollup rows inserted directly with known values; every rate and score
- * below is computed by hand from those rows.
+ * Assessment figures from rollup rows with known values (added through the engine's upsert, day
+ * and monthly rows); every rate and score below is computed by hand from those rows.
  */
 let env: TestEnv;
 let t1: string;
@@ -38,29 +39,30 @@ const FROM = '2026-03-01';
 const TO = '2026-03-31';
 const PERIOD = `from=${FROM}&to=${TO}`;
 
-/** Inserts rollup rows for one place, unit and day: `metrics` are `name: value` without the type. */
+/**
+ * Inserts rollup rows for one place, unit and day: `metrics` are `name: value` without the type.
+ * Closings count for the closure rate on the day their cases were received (`closed_cohort`); unless
+ * a test says otherwise, the cases closed here are taken to have been received on the same day.
+ */
 async function rollup(
   day: string,
   place: { locId: string; locPath: string },
   unitId: string,
-  metrics: Record<string, number>,
+  given: Record<string, number>,
   type = 'appeal',
 ) {
-  await env.ctx.database.db
-    .insertInto('assessment_rollups')
-    .values(
-      Object.entries(metrics).map(([metric, value]) => ({
-        county_code: COUNTY,
-        day,
-        loc_id: place.locId,
-        loc_path: place.locPath,
-        unit_id: unitId,
-        category_root: 'C01',
-        metric: `${type}:${metric}`,
-        value,
-      })),
-    )
-    .execute();
+  const metrics =
+    given.closed && given.closed_cohort === undefined ? { ...given, closed_cohort: given.closed } : given;
+  // Through the engine's own upsert, so the monthly rollups get the same deltas.
+  await addRollupBatch(env.ctx.database.db, COUNTY, [
+    {
+      day,
+      attr: { ...place, unitId, categoryRoot: 'C01' },
+      metrics: Object.fromEntries(
+        Object.entries(metrics).map(([metric, value]) => [`${type}:${metric}`, value]),
+      ),
+    },
+  ]);
 }
 
 const village = (townshipId: string, villageId: string) => ({
@@ -268,6 +270,25 @@ describe('GET /api/assessment/summary', () => {
       await as(env, leader).get(`/api/assessment/summary?from=2026-02-28&to=2026-02-28`)
     ).json();
     expect(oneDay.counts.received).toBe(100);
+  });
+
+  it('measures closure on the cases received in the period, so it never passes 100 %', async () => {
+    // Village 4 (township 3): 4 cases received on 1 May, 3 of them closed on 20 May.
+    const place = village(t3, v4);
+    await rollup('2026-05-01', place, v4, { received: 4, closed_cohort: 3 });
+    await rollup('2026-05-20', place, v4, { closed: 3, closed_cohort: 0 });
+    const q = (from: string, to: string) =>
+      as(env, leader)
+        .get(`/api/assessment/summary?from=${from}&to=${to}&orgId=${v4}`)
+        .then((r) => r.json());
+    const may1 = await q('2026-05-01', '2026-05-01');
+    expect(may1.counts).toMatchObject({ received: 4, closed: 0, closedCohort: 3 });
+    expect(may1.rates.closure).toBe(0.75);
+    // On the closing day nothing arrived: 3 closings, but no closure rate (not "300 %").
+    const may20 = await q('2026-05-20', '2026-05-20');
+    expect(may20.counts).toMatchObject({ received: 0, closed: 3 });
+    expect(may20.rates.closure).toBeNull();
+    expect((await q('2026-05-01', '2026-05-31')).rates.closure).toBe(0.75);
   });
 
   it('counts another case type apart', async () => {

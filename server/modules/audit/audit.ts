@@ -28,7 +28,24 @@ export type AuditAction =
   | 'category.created'
   | 'category.updated'
   | 'calendar.updated'
-  | 'settings.updated';
+  | 'settings.updated'
+  | 'device.created'
+  | 'device.updated'
+  | 'device.secret_rotated'
+  | 'iot_rule.created'
+  | 'iot_rule.updated'
+  | 'webhook.created'
+  | 'webhook.updated'
+  | 'webhook.redelivered'
+  | 'exchange.created'
+  | 'exchange.updated'
+  | 'apikey.created'
+  | 'apikey.revoked'
+  | 'open311.request'
+  | 'keys.rotated'
+  | 'keys.retired'
+  | 'privacy.retention'
+  | 'privacy.exported';
 
 export interface AuditEntry {
   action: AuditAction;

@@ -57,7 +57,10 @@ export function registerAuthRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req, reply) => {
-      const result = await loginStaff(ctx, req.body, metaOf(req));
+      const result = await loginStaff(ctx, req.body, {
+        ...metaOf(req),
+        previousSession: req.cookies[SESSION_COOKIE],
+      });
       setSessionCookie(ctx, reply, result.token, result.expiresAt);
       return { user: result.profile, csrfToken: result.csrfToken };
     },
@@ -161,7 +164,10 @@ export function registerAuthRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req, reply) => {
-      const r = await verifyOtp(ctx, req.body, metaOf(req));
+      const r = await verifyOtp(ctx, req.body, {
+        ...metaOf(req),
+        previousSession: req.cookies[SESSION_COOKIE],
+      });
       setSessionCookie(ctx, reply, r.token, r.expiresAt);
       return { citizen: r.citizen, csrfToken: r.csrfToken };
     },

@@ -23,6 +23,8 @@ export interface RequestMeta {
   ip?: string | undefined;
   userAgent?: string | undefined;
   requestId?: string | undefined;
+  /** The session cookie the browser sent with the sign-in: ended, so a new session replaces it. */
+  previousSession?: string | undefined;
 }
 
 export interface StaffProfile {
@@ -53,6 +55,14 @@ async function createSession(
   const token = randomToken();
   const csrfToken = randomToken(24);
   const expiresAt = new Date(ctx.clock.now().getTime() + ctx.config.sessionTtlHours * 3600_000);
+  // Rotation: whatever session the browser held before signing in ends here, so a token planted
+  // or seen before sign-in never carries the new identity, and the old one stops working.
+  if (meta.previousSession && meta.previousSession.length <= 100) {
+    await ctx.database.db
+      .deleteFrom('sessions')
+      .where('id_hash', '=', sha256(meta.previousSession))
+      .execute();
+  }
   await ctx.database.db
     .insertInto('sessions')
     .values({
@@ -200,7 +210,13 @@ export async function resolveSession(
     ])
     .where('s.id_hash', '=', sha256(token))
     .executeTakeFirst();
-  if (!s || s.expires_at <= now) return null;
+  if (!s) return null;
+  // Absolute expiry (SESSION_TTL_HOURS) and idle expiry (SESSION_IDLE_MINUTES): either ends it for good.
+  const idle = now.getTime() - s.last_seen_at.getTime() > ctx.config.sessionIdleMinutes * 60_000;
+  if (s.expires_at <= now || idle) {
+    await db.deleteFrom('sessions').where('id_hash', '=', s.id_hash).execute();
+    return null;
+  }
   // Touch at most once a minute: a read-mostly session must not write on every request.
   if (now.getTime() - s.last_seen_at.getTime() > 60_000) {
     await db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', s.id_hash).execute();

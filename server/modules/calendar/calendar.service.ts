@@ -4,6 +4,7 @@ import type { StaffActor } from '../../authz/actor.ts';
 import type { AppContext } from '../../context.ts';
 import type { DB, Urgency } from '../../db/schema.ts';
 import { type LimitUnit, type TimeLimit, WorkCalendar } from '../../engine/calendar.ts';
+import { invalidateCountyConfig } from '../../engine/config.ts';
 import { DEFAULT_LIMITS, resetCalendarCache } from '../../engine/deadlines.ts';
 import { STAGES, type Stage } from '../../engine/workflow.ts';
 import { AppError, type FieldError, notFound } from '../../lib/errors.ts';
@@ -151,6 +152,12 @@ export interface CalendarDay {
  * Monday–Friday and misses its holidays until an admin adds overrides).
  */
 export async function getCalendarYear(ctx: AppContext, actor: StaffActor, year: number) {
+  // The route's schema bounds the year; this guards every other caller (and "Infinity", which the
+  // query-string coercion lets through as a number).
+  if (!Number.isInteger(year) || year < 2000 || year > 2100)
+    throw new AppError('VALIDATION_FAILED', {
+      details: [{ field: 'year', message: '年份须为 2000–2100 之间的整数' }],
+    });
   const overrides = await listOverrides(ctx.database.db, actor.countyCode);
   const calendar = new WorkCalendar(overrides);
   const { holidays, workdays } = loadPackageDays();
@@ -361,7 +368,7 @@ export async function putTimeLimits(
   }
   if (problems.length) throw new AppError('VALIDATION_FAILED', { details: problems });
   const now = ctx.clock.now();
-  return ctx.database.transaction(async (trx) => {
+  const result = await ctx.database.transaction(async (trx) => {
     const current = await trx
       .selectFrom('settings')
       .select(['value', 'updated_at'])
@@ -403,4 +410,7 @@ export async function putTimeLimits(
     });
     return presentTimeLimits(next, now);
   });
+  // The engine caches categories and time limits (engine/config.ts): the next case sees this.
+  invalidateCountyConfig();
+  return result;
 }

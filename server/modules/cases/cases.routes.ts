@@ -25,9 +25,31 @@ import {
   timeline,
 } from './cases.service.ts';
 
-function idempotencyKey(header: unknown, body?: string): string | undefined {
-  const h = typeof header === 'string' && /^[A-Za-z0-9_.:-]{8,100}$/.test(header) ? header : undefined;
-  return body ?? h;
+/**
+ * Every intake endpoint takes the idempotency key the same way: the `Idempotency-Key` header
+ * (checked by `IntakeHeaders`: a malformed key is a 400, never silently ignored — that would make a
+ * retry a second case) and/or the body's `idempotencyKey`; when both are sent they must agree.
+ */
+const IntakeHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 8,
+      maxLength: 100,
+      pattern: '^[A-Za-z0-9_.:-]+$',
+      description: 'A key of your own per submission (a UUID): a retry with it answers the first case',
+    }),
+  ),
+});
+
+function idempotencyKey(header: string | undefined, body: string | undefined): string | undefined {
+  if (header !== undefined && body !== undefined && header !== body) {
+    throw new AppError('VALIDATION_FAILED', {
+      details: [
+        { field: 'idempotencyKey', message: '请求头 Idempotency-Key 与请求体中的 idempotencyKey 不一致' },
+      ],
+    });
+  }
+  return header ?? body;
 }
 
 /** The case engine's API: one entry, queues, detail, timeline and workflow actions. */
@@ -40,8 +62,12 @@ export function registerCaseRoutes(app: App, ctx: AppContext): void {
         summary: 'Receive an appeal or event (operator quick entry, grid worker report)',
         description:
           'The one entry for staff channels. Routes the case (grid, village, level, suggested unit) and stores it with its first event and deadline before answering. ' +
-          'Send `Idempotency-Key` (or `idempotencyKey`): a retry answers with the first case (`replayed: true`).',
+          'The operator’s quick entry for the 12345 hotline and other calls is channel `phone`, a visitor at the centre `walk_in`. ' +
+          'Send `Idempotency-Key` (and/or `idempotencyKey`; both must agree, else 400): the first answer is 201, a retry — ' +
+          'also one racing the first — answers 200 with the same case (`replayed: true`) and makes nothing new, even if its ' +
+          'body differs. Keys are per county: use a fresh random one (a UUID) per submission.',
         tags: ['cases'],
+        headers: IntakeHeaders,
         body: IntakeBody,
         response: { 201: CaseDetail, 200: CaseDetail, ...STAFF_ERRORS },
       },
@@ -222,8 +248,10 @@ export function registerCaseRoutes(app: App, ctx: AppContext): void {
       schema: {
         summary: 'Submit an appeal (citizen)',
         description:
-          'Stored before the answer; returns the tracking code. `Idempotency-Key` makes retries safe.',
+          'Stored before the answer; returns the tracking code (201). `Idempotency-Key` (and/or `idempotencyKey`) makes ' +
+          'retries safe: a retry answers 200 with the first case (`replayed: true`); a key another caller used answers 404.',
         tags: ['my'],
+        headers: IntakeHeaders,
         body: IntakeBody,
         response: { 201: CaseDetail, 200: CaseDetail, ...errors(400, 401, 403, 429) },
       },

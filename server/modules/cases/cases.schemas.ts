@@ -32,7 +32,12 @@ export const IntakeBody = Type.Object(
     contactPhone: Type.Optional(Type.String({ pattern: '^1[3-9][0-9]{9}$' })),
     anonymous: Type.Optional(Type.Boolean()),
     confidential: Type.Optional(Type.Boolean()),
-    attachments: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 9 })),
+    attachments: Type.Optional(
+      Type.Array(Type.String({ format: 'uuid' }), {
+        maxItems: 9,
+        description: 'Ids of photos uploaded first with POST /api/uploads',
+      }),
+    ),
     idempotencyKey: Type.Optional(
       Type.String({ minLength: 8, maxLength: 100, pattern: '^[A-Za-z0-9_.:-]+$' }),
     ),
@@ -80,7 +85,17 @@ export const CaseDetail = Type.Object({
     }),
     resolved: Type.Union([Type.Boolean(), Type.Null()]),
     satisfaction: NStr,
-    attachments: Type.Array(Type.Unknown()),
+    attachments: Type.Array(
+      Type.Object({
+        id: Str,
+        width: Type.Integer(),
+        height: Type.Integer(),
+        size: Type.Integer(),
+        source: Str,
+        createdAt: Str,
+      }),
+      { description: 'Photos; fetch each from /api/attachments/{id} (size=thumb for a thumbnail)' },
+    ),
     receivedAt: Str,
     dispatchedAt: NStr,
     repliedAt: NStr,

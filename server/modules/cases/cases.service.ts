@@ -9,6 +9,7 @@ import { type IntakeInput, receiveCase } from '../../engine/intake.ts';
 import { workflowOf } from '../../engine/registry.ts';
 import { scoreDuplicates } from '../../engine/similarity.ts';
 import { AppError } from '../../lib/errors.ts';
+import { listCaseAttachments } from '../attachments/attachments.repository.ts';
 import { audit } from '../audit/audit.ts';
 import { type CaseFilter, searchCases } from './cases.repository.ts';
 
@@ -66,7 +67,7 @@ async function orgNames(db: Kysely<DB>, ids: (string | null)[]) {
 export async function caseDetail(ctx: AppContext, actor: Actor, id: string) {
   const db = ctx.database.db;
   const c = await loadCase(db, actor, id);
-  const [units, deadlines, whistles, category, actions] = await Promise.all([
+  const [units, deadlines, whistles, category, actions, photos] = await Promise.all([
     db.selectFrom('case_units').selectAll().where('case_id', '=', c.id).orderBy('relation').execute(),
     db
       .selectFrom('case_deadlines')
@@ -104,6 +105,7 @@ export async function caseDetail(ctx: AppContext, actor: Actor, id: string) {
           .executeTakeFirst()
       : undefined,
     allowedActions(db, actor, c),
+    listCaseAttachments(db, c.id),
   ]);
   const names = await orgNames(db, [
     c.lead_org_id,
@@ -111,6 +113,7 @@ export async function caseDetail(ctx: AppContext, actor: Actor, id: string) {
     c.township_id,
     ...units.map((u) => u.org_id),
     ...whistles.flatMap((w) => [w.department_id, w.whistler_org_id]),
+    suggestedLeadOf(c.routing),
   ]);
   const isStaff = actor.kind === 'staff';
   const citizenView = actor.kind === 'citizen';
@@ -138,7 +141,9 @@ export async function caseDetail(ctx: AppContext, actor: Actor, id: string) {
         townshipId: c.township_id,
         townshipName: c.township_id ? (names.get(c.township_id) ?? null) : null,
       },
-      routing: isStaff ? (c.routing as Record<string, unknown>) : null,
+      // The suggested unit's name comes with it: a viewer may not be allowed to read that unit
+      // (a village handler and the department routing suggested), and needs its name all the same.
+      routing: isStaff ? withSuggestedName(c.routing, names) : null,
       lead: c.lead_org_id ? { id: c.lead_org_id, name: names.get(c.lead_org_id) ?? c.lead_org_id } : null,
       units: units.map((u) => ({
         orgId: u.org_id,
@@ -155,7 +160,14 @@ export async function caseDetail(ctx: AppContext, actor: Actor, id: string) {
       contact: presentContact(c, actor),
       resolved: c.resolved,
       satisfaction: c.satisfaction,
-      attachments: c.attachments as unknown[],
+      attachments: photos.map((p) => ({
+        id: p.id,
+        width: p.width,
+        height: p.height,
+        size: p.size,
+        source: p.uploader_kind,
+        createdAt: p.created_at.toISOString(),
+      })),
       receivedAt: c.received_at.toISOString(),
       dispatchedAt: c.dispatched_at?.toISOString() ?? null,
       repliedAt: c.replied_at?.toISOString() ?? null,
@@ -457,4 +469,17 @@ export async function myCases(ctx: AppContext, citizenId: string, countyCode: st
       satisfaction: r.satisfaction,
     })),
   };
+}
+
+function suggestedLeadOf(routing: unknown): string | null {
+  const id = (routing as { suggestedLeadOrgId?: unknown } | null)?.suggestedLeadOrgId;
+  return typeof id === 'string' ? id : null;
+}
+
+function withSuggestedName(routing: unknown, names: Map<string, string>): Record<string, unknown> | null {
+  if (!routing || typeof routing !== 'object') return null;
+  const id = suggestedLeadOf(routing);
+  return id
+    ? { ...routing, suggestedLeadOrgName: names.get(id) ?? null }
+    : (routing as Record<string, unknown>);
 }

@@ -2,6 +2,7 @@ import type { StaffActor } from '../../authz/actor.ts';
 import { roleCan } from '../../authz/permissions.ts';
 import type { AppContext } from '../../context.ts';
 import type { Category, HandlingLevel, LimitUnitColumn, Urgency } from '../../db/schema.ts';
+import { invalidateCountyConfig } from '../../engine/config.ts';
 import { AppError, type FieldError, notFound } from '../../lib/errors.ts';
 import { audit } from '../audit/audit.ts';
 import { timeLimitProblems } from '../calendar/calendar.service.ts';
@@ -141,7 +142,7 @@ export async function patchCategory(
   input: CategoryPatch,
   meta: Meta,
 ) {
-  return ctx.database.transaction(async (trx) => {
+  const result = await ctx.database.transaction(async (trx) => {
     const before = await findCategory(trx, actor.countyCode, id);
     if (!before) throw notFound();
     const problems: FieldError[] = [];
@@ -182,6 +183,9 @@ export async function patchCategory(
       : undefined;
     return { category: presentCategory(after, org?.name ?? null) };
   });
+  // The engine caches categories and time limits (engine/config.ts): the next case sees this.
+  invalidateCountyConfig();
+  return result;
 }
 
 function auditView(c: Category) {
@@ -216,7 +220,7 @@ export interface NewCategory {
  * in the built-in taxonomy. A code in use (in any county: codes are global keys) is 409 DUPLICATE.
  */
 export async function createCategory(ctx: AppContext, actor: StaffActor, input: NewCategory, meta: Meta) {
-  return ctx.database.transaction(async (trx) => {
+  const result = await ctx.database.transaction(async (trx) => {
     const parentId = input.code.slice(0, 2);
     const parent = await findCategory(trx, actor.countyCode, parentId);
     if (!parent || parent.parent_id !== null) {
@@ -284,4 +288,7 @@ export async function createCategory(ctx: AppContext, actor: StaffActor, input: 
       : undefined;
     return { category: presentCategory(row, org?.name ?? null) };
   });
+  // The engine caches categories and time limits (engine/config.ts): the next case sees this.
+  invalidateCountyConfig();
+  return result;
 }

@@ -3,6 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { metaOf, staffOf } from '../../http/access.ts';
 import type { App } from '../../http/app.ts';
 import { STAFF_ERRORS } from '../../http/schemas.ts';
+import { CitizenExport, exportCitizen } from '../privacy/export.ts';
 import { getCitizen, revealCitizen } from './citizens.service.ts';
 
 const CitizenId = Type.Object({ id: Type.String({ format: 'uuid' }) });
@@ -63,5 +64,28 @@ export function registerCitizenRoutes(app: App, ctx: AppContext): void {
       },
     },
     (req) => revealCitizen(ctx, staffOf(req), req.params.id, req.body.reason, metaOf(req)),
+  );
+
+  app.get(
+    '/api/citizens/:id/export',
+    {
+      config: { access: { who: 'staff', permission: 'citizen.export' } },
+      schema: {
+        summary: 'Everything held about one citizen (PIPL copy)',
+        description:
+          'Administrators only. The account with the decrypted phone, name and ID number; the citizen’s cases with contacts and replies; ' +
+          'the case events they wrote; upload metadata; sessions; a pending one-time code; messages sent to them; and the audit trail of ' +
+          'their own actions and of every look at their data. Nothing about other citizens. The export is audited (`privacy.exported`).',
+        tags: ['citizens'],
+        params: CitizenId,
+        response: { 200: CitizenExport, ...STAFF_ERRORS },
+      },
+    },
+    async (req, reply) => {
+      const data = await exportCitizen(ctx, staffOf(req), req.params.id, metaOf(req));
+      return reply
+        .header('content-disposition', `attachment; filename="citizen-${req.params.id}.json"`)
+        .send(data);
+    },
   );
 }

@@ -3,6 +3,8 @@ import { systemActor } from '../../authz/actor.ts';
 import type { AppContext } from '../../context.ts';
 import { audit } from '../audit/audit.ts';
 import { seedCategories } from '../categories/categories.loader.ts';
+import { seedDemoExchanges } from '../integrations/catalogue.seed.ts';
+import { seedDemoDevices } from '../iot/iot.demo.ts';
 import { buildDemoCounty } from '../orgs/demo-county.ts';
 import { upsertGrids, upsertOrgs } from '../orgs/orgs.loader.ts';
 import { createUser } from '../users/users.service.ts';
@@ -55,6 +57,7 @@ export async function seedDemoCounty(ctx: AppContext): Promise<{ created: boolea
       await upsertOrgs(trx, countyCode, demo.orgs, now);
       await upsertGrids(trx, countyCode, demo.grids, now);
       await seedCategories(trx, countyCode, now);
+      await seedDemoExchanges(trx, countyCode, now);
       await audit(trx, systemActor(countyCode), {
         action: 'demo.seeded',
         detail: { orgs: demo.orgs.length, grids: demo.grids.length },
@@ -91,6 +94,7 @@ export async function seedDemoCounty(ctx: AppContext): Promise<{ created: boolea
         .execute();
     }
   }
+  await seedDemoDevices(ctx);
   return { created, logins: plan.map((p) => p.login) };
 }
 

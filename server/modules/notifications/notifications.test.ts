@@ -7,6 +7,7 @@ import {
   createStaff,
   createVillage,
   type StaffSession,
+  signInCitizen,
 } from '../../../test/factories.ts';
 
 let env: TestEnv;
@@ -54,27 +55,6 @@ const notify = async (to: { kind: 'user' | 'org' | 'citizen'; id: string }, kind
       .returning('id')
       .executeTakeFirstOrThrow()
   ).id;
-
-/** Signs a citizen in with a one-time code, from an address of its own. */
-async function citizenSession(phone: string, ip: string) {
-  const req = await env.app.inject({
-    method: 'POST',
-    url: '/api/auth/otp/request',
-    payload: { phone },
-    remoteAddress: ip,
-  });
-  expect(req.statusCode, req.body).toBe(200);
-  const code = /([0-9]{6})/.exec(env.sms.sent.filter((m) => m.phone === phone).at(-1)!.text)![1]!;
-  const res = await env.app.inject({
-    method: 'POST',
-    url: '/api/auth/otp/verify',
-    payload: { phone, code },
-    remoteAddress: ip,
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  const cookie = res.cookies.find((c) => c.name === 'gz_session')!;
-  return { cookie: `gz_session=${cookie.value}`, csrf: res.json().csrfToken as string };
-}
 
 beforeAll(async () => {
   env = await createTestEnv();
@@ -195,7 +175,7 @@ describe('POST /api/notifications/read-all', () => {
 
 describe('a citizen’s notifications', () => {
   it('shows the acceptance of their appeal (in-app only, not the SMS twin); others’ stay out of reach', async () => {
-    const citizen = await citizenSession('13800138123', '10.77.0.1');
+    const citizen = await signInCitizen(env, '13800138123', '10.78.0.1');
     const filed = await as(env, citizen).post('/api/my/cases', {
       type: 'appeal',
       channel: 'web',

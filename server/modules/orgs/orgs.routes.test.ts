@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnv, type TestEnv } from '../../../test/context.ts';
-import { as, createStaff, createVillage, type StaffSession } from '../../../test/factories.ts';
+import {
+  as,
+  createDepartment,
+  createStaff,
+  createVillage,
+  type StaffSession,
+} from '../../../test/factories.ts';
 
 let env: TestEnv;
 let handler: StaffSession;
@@ -73,5 +79,19 @@ describe('PATCH /api/orgs/:id', () => {
       .where('id', '=', otherVillage)
       .executeTakeFirstOrThrow();
     expect(row.name).not.toBe('x');
+  });
+});
+
+describe('GET /api/orgs', () => {
+  it('lists the county’s departments to a village handler (whom to whistle), other kinds only in scope', async () => {
+    const dept = await createDepartment(env.ctx);
+    const res = await as(env, handler).get('/api/orgs?kind=department&limit=200');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().items.map((o: { id: string }) => o.id)).toContain(dept);
+    const villages = await as(env, handler).get('/api/orgs?kind=village&limit=200');
+    const ids = villages.json().items.map((o: { id: string }) => o.id);
+    expect(ids).toContain(ownVillage);
+    expect(ids).not.toContain(otherVillage);
+    expect((await as(env, null).get('/api/orgs?kind=department')).statusCode).toBe(401);
   });
 });

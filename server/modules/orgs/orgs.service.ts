@@ -1,6 +1,6 @@
 import type { StaffActor } from '../../authz/actor.ts';
 import { canUpdateOrg } from '../../authz/policies.ts';
-import { scopeOf } from '../../authz/scope.ts';
+import { countyScope, scopeOf } from '../../authz/scope.ts';
 import type { AppContext } from '../../context.ts';
 import type { OrgKind, OrgUnit } from '../../db/schema.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
@@ -53,7 +53,10 @@ export async function getOrg(ctx: AppContext, actor: StaffActor, id: string) {
 
 /** Lists org units in the jurisdiction. */
 export async function listOrgs(ctx: AppContext, actor: StaffActor, search: OrgSearch) {
-  const { items, total } = await searchOrgsInScope(ctx.database.db, scopeOf(actor), search);
+  // The county's departments are whom any unit may whistle (吹哨) or hand work to: their names are
+  // listed to all staff of the county. Every other kind stays inside the caller's jurisdiction.
+  const scope = search.kind === 'department' ? countyScope(actor.countyCode) : scopeOf(actor);
+  const { items, total } = await searchOrgsInScope(ctx.database.db, scope, search);
   return { items: items.map(presentOrg), total };
 }
 

@@ -5,6 +5,7 @@ import { errors } from '../../http/schemas.ts';
 import { AppError } from '../../lib/errors.ts';
 import { unsafeListVillageGridShapes } from '../grids/grids.repository.ts';
 import { unsafeListTerritory } from '../orgs/orgs.repository.ts';
+import { publicBoard } from './board.ts';
 
 const Village = Type.Object({
   code: Type.String(),
@@ -29,7 +30,87 @@ type RegionsBody = Static<typeof Regions>;
  * Region data for the citizen portal: names, codes and synthetic grid shapes. No login, and by
  * construction no personal data (the queries select only these columns).
  */
+const BoardItem = Type.Object({
+  category: Type.String(),
+  categoryEn: Type.String(),
+  township: Type.String(),
+  village: Type.String(),
+  receivedOn: Type.String({ description: 'China date, YYYY-MM-DD' }),
+  closedOn: Type.String(),
+  days: Type.Number({ description: 'Calendar days from receipt to closing' }),
+  resolved: Type.Union([Type.Boolean(), Type.Null()]),
+  satisfaction: Type.Union([Type.String(), Type.Null()]),
+});
+const Rate = Type.Union([Type.Number(), Type.Null()]);
+
 export function registerPublicRoutes(app: App, ctx: AppContext): void {
+  app.get(
+    '/api/public/config',
+    {
+      config: { access: { who: 'public' } },
+      schema: {
+        summary: 'Settings the web app needs before sign-in',
+        description:
+          'The county code and the optional raster map tile URL (`MAP_TILE_URL`, with `{z}`/`{x}`/`{y}`) drawn under the grid maps; `null` means the grids are drawn from their GeoJSON alone.',
+        tags: ['public'],
+        response: {
+          200: Type.Object({
+            countyCode: Type.String(),
+            mapTileUrl: Type.Union([Type.String(), Type.Null()]),
+            mapTileAttribution: Type.String(),
+          }),
+        },
+      },
+    },
+    async (_req, reply) =>
+      reply.header('cache-control', 'public, max-age=300').send({
+        countyCode: ctx.config.countyCode,
+        mapTileUrl: ctx.config.mapTileUrl ?? null,
+        mapTileAttribution: ctx.config.mapTileAttribution,
+      }),
+  );
+
+  app.get(
+    '/api/public/board',
+    {
+      config: { access: { who: 'public' }, rateLimit: { max: 120, timeWindow: '1 minute' } },
+      schema: {
+        summary: 'Public board of resolved appeals (anonymised)',
+        description:
+          'Closed appeals, newest first, for the county, a township or a village: category, place (village), dates, days taken, resolved, rating; and this year’s totals for the area. ' +
+          'No text, names, contact or exact place is ever included, and confidential appeals never appear. Page with `before` = the previous `next`.',
+        tags: ['public'],
+        querystring: Type.Object(
+          {
+            township: Type.Optional(Type.String({ pattern: '^[0-9]{9}$' })),
+            village: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
+            before: Type.Optional(Type.String({ minLength: 8, maxLength: 400 })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            year: Type.Integer(),
+            summary: Type.Object({
+              closed: Type.Integer(),
+              resolvedRate: Rate,
+              satisfactionRate: Rate,
+              averageDays: Rate,
+            }),
+            items: Type.Array(BoardItem),
+            next: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...errors(400, 404, 429),
+        },
+      },
+    },
+    async (req, reply) => {
+      const body = await publicBoard(ctx, req.query);
+      return reply.header('cache-control', 'public, max-age=60').send(body);
+    },
+  );
+
   // The tree changes only by admin import; cache it in memory for a minute.
   let cached: { at: number; body: RegionsBody } | undefined;
 

@@ -57,7 +57,7 @@ export async function createUser(
   const scope: Scope = actor.kind === 'staff' ? scopeOf(actor) : countyScope(actor.countyCode);
   const username = input.username.trim().toLowerCase();
   const problems: { field: string; message: string }[] = [];
-  const policy = checkPasswordPolicy(input.password);
+  const policy = checkPasswordPolicy(input.password, username);
   if (policy) problems.push({ field: 'password', message: policy });
   if (!/^[a-z0-9_.-]{3,40}$/.test(username)) {
     problems.push({ field: 'username', message: '用户名为 3–40 位小写字母、数字、点、下划线或连字符' });
@@ -136,6 +136,9 @@ export async function patchUser(
     const u = await findUserInScope(trx, scope, id);
     if (!u) throw notFound();
     if (!canManageUser(actor, u) || u.id === actor.userId) throw new AppError('FORBIDDEN');
+    const policy = patch.password ? checkPasswordPolicy(patch.password, u.username) : null;
+    if (policy)
+      throw new AppError('VALIDATION_FAILED', { details: [{ field: 'password', message: policy }] });
     const role = patch.role ?? (u.role as StaffRole);
     const orgId = patch.orgId ?? u.org_id;
     if (patch.role || patch.orgId) {

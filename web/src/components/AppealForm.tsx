@@ -3,7 +3,7 @@ import { ApiError, type AppealInput, api } from '../api.ts';
 import { useLang, useT } from '../i18n.ts';
 import { clearDraft, loadDraft, saveDraft } from '../offline/draft.ts';
 import { classifyFailure, newIdempotencyKey } from '../offline/queue.ts';
-import type { Photo } from '../photos.ts';
+import { type Photo, uploadPhotos } from '../photos.ts';
 import { signedInCitizen, signedOut, useSession } from '../session.ts';
 import { CategoryPicker, type PickedCategory } from './CategoryPicker.tsx';
 import { CODE_RE, cleanPhone, OtpSignIn, PHONE_RE } from './OtpSignIn.tsx';
@@ -90,7 +90,7 @@ function fieldOf(path: string): string {
   return path;
 }
 
-function toBody(d: AppealDraft, photos: Photo[], mode: Props['mode']): AppealInput {
+function toBody(d: AppealDraft, photoIds: string[], mode: Props['mode']): AppealInput {
   const body: AppealInput = {
     type: 'appeal',
     channel: mode,
@@ -110,7 +110,7 @@ function toBody(d: AppealDraft, photos: Photo[], mode: Props['mode']): AppealInp
     if (d.contactName.trim()) body.contactName = d.contactName.trim();
     if (d.contactPhone.trim()) body.contactPhone = cleanPhone(d.contactPhone);
   }
-  if (photos.length) body.attachments = photos.map((p) => p.name.slice(-200));
+  if (photoIds.length) body.attachments = photoIds;
   return body;
 }
 
@@ -158,6 +158,8 @@ export function AppealForm({ mode, draftKey, restoreMaxAgeMs, onDone }: Props) {
   // Keep the draft on the device as it is typed (a short pause first), and at once when the page goes.
   const latest = useRef(draft);
   latest.current = draft;
+  const photosRef = useRef(photos);
+  photosRef.current = photos;
   useEffect(() => {
     const timer = setTimeout(() => setSaved(saveDraft(draftKey, draft) ? 'ok' : 'failed'), 300);
     return () => clearTimeout(timer);
@@ -225,7 +227,13 @@ export function AppealForm({ mode, draftKey, restoreMaxAgeMs, onDone }: Props) {
     setFailure(null);
     setFormError(null);
     try {
-      const r = await api.submitAppeal(toBody(latest.current, photos, mode));
+      const ids = await uploadPhotos(photosRef.current, api.upload, (photoId, serverId) => {
+        photosRef.current = photosRef.current.map((p) =>
+          p.id === photoId ? { ...p, uploadedId: serverId } : p,
+        );
+        setPhotos(photosRef.current);
+      });
+      const r = await api.submitAppeal(toBody(latest.current, ids, mode));
       clearDraft(draftKey);
       clearDraft(photosKey);
       onDone({ id: r.case.id, code: r.case.code, replayed: r.replayed === true });
@@ -248,6 +256,12 @@ export function AppealForm({ mode, draftKey, restoreMaxAgeMs, onDone }: Props) {
       }
       const fields: Record<string, string> = {};
       for (const [k, v] of Object.entries(e.fieldErrors())) fields[fieldOf(k)] ??= v;
+      if (e.code === 'UPLOAD_INVALID' || e.code === 'PAYLOAD_TOO_LARGE') fields.attachments = e.message;
+      if (fields.attachments) {
+        // Uploaded ids that the server no longer takes (expired, another account): upload again.
+        photosRef.current = photosRef.current.map(({ uploadedId: _, ...p }) => p);
+        setPhotos(photosRef.current);
+      }
       setFormError(e);
       showErrors(fields);
       setPhase('idle');

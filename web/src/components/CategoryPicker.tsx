@@ -1,5 +1,5 @@
 import { useId, useMemo, useRef, useState } from 'react';
-import { ApiError, api, type CaseKind, type CategoryNode } from '../api.ts';
+import { ApiError, api, type CaseKind, type CategoryNode, takeEarly } from '../api.ts';
 import { type Lang, useLang, useT } from '../i18n.ts';
 import { useAsync } from '../useAsync.ts';
 import { ErrorState, Loading } from './Status.tsx';
@@ -83,7 +83,9 @@ export function CategoryPicker({ type, source = 'public', value, onChange, error
           if (!(err instanceof ApiError && (err.status === 403 || err.status === 404))) throw err;
         }
       }
-      return api.publicCategories(type, signal);
+      // Started by main.tsx while this page's code was still on its way (the appeal form's first load).
+      const early = await takeEarly<{ items: CategoryNode[] }>(`categories:public:${type}`);
+      return early ?? api.publicCategories(type, signal);
     },
     cache,
   );

@@ -2,6 +2,7 @@ import { type KeyboardEvent, type MouseEvent, useEffect, useMemo, useRef, useSta
 import type { Geometry, GridFeature, Position } from '../api.ts';
 import { aspectOf, bboxOf, fitProjection, labelPoint, pathData, scaleBar } from '../geo.ts';
 import { useT } from '../i18n.ts';
+import { TileLayer } from './TileLayer.tsx';
 
 /** A point drawn on the map: an open event, a report waiting to be sent, where I am, a chosen place. */
 export interface MapMarker {
@@ -71,7 +72,8 @@ function useWidth(fallback: number) {
 }
 
 /**
- * An SVG drawing of a village's grids from their GeoJSON, without map tiles. The viewBox equals the
+ * An SVG drawing of a village's grids from their GeoJSON (over raster tiles only when the deployment
+ * configured a tile server). The viewBox equals the
  * drawn size in CSS pixels, so label sizes are real rem values and grow in large-text mode.
  */
 export function GridMap({ features, label, selected, onSelect, markers, track, onPick }: Props) {
@@ -154,6 +156,7 @@ export function GridMap({ features, label, selected, onSelect, markers, track, o
         >
           <title>{label}</title>
           <desc>{t('map.desc')}</desc>
+          <TileLayer proj={drawing.proj} />
           {drawing.shapes.map((s) => (
             // biome-ignore lint/a11y/useSemanticElements: an SVG shape cannot be a <button>; it gets the role, focus and keys.
             <path

@@ -16,7 +16,7 @@ export function Header() {
   return (
     <header className="site-header">
       <div className="header-inner">
-        <Link to="/" className="brand" aria-label={t('header.homeLink')}>
+        <Link to="/" className="brand">
           <span className="brand-mark" aria-hidden="true">
             共
           </span>
@@ -40,7 +40,7 @@ export function Header() {
             <span className="lang-icon" aria-hidden="true">
               文
             </span>
-            <select value={lang} onChange={(e) => setLang(e.currentTarget.value as Lang)}>
+            <select value={lang} onChange={(e) => void setLang(e.currentTarget.value as Lang)}>
               {LANGS.map((l) => (
                 <option key={l} value={l} lang={l}>
                   {LANG_NAMES[l]}

@@ -5,9 +5,11 @@
 import { useSyncExternalStore } from 'react';
 import { api, type EventInput } from '../api.ts';
 import { createQueue, type OfflineQueue, type QueueItem, type StorageLike } from '../offline/queue.ts';
+import { type Photo, uploadPhotos } from '../photos.ts';
 import { getSession } from '../session.ts';
 
-export type EventReport = Omit<EventInput, 'idempotencyKey'>;
+/** A queued report: the photos travel with it on the device and are uploaded when it is sent. */
+export type EventReport = Omit<EventInput, 'idempotencyKey' | 'attachments'> & { photos?: Photo[] };
 
 function storage(): StorageLike | null {
   try {
@@ -24,8 +26,15 @@ export function outbox(): OfflineQueue<EventReport> {
   queue ??= createQueue<EventReport>({
     storage: storage(),
     storageKey: 'gongzhi.grid.outbox',
-    send: async (payload, key) => {
-      const r = await api.reportEvent({ ...payload, idempotencyKey: key });
+    send: async ({ photos = [], ...payload }, key) => {
+      // The server answers the same id for the same bytes from the same person, so a retry after
+      // a dropped connection stores no photo twice; the key then makes the report itself once.
+      const ids = await uploadPhotos(photos, api.upload);
+      const r = await api.reportEvent({
+        ...payload,
+        ...(ids.length ? { attachments: ids } : {}),
+        idempotencyKey: key,
+      });
       return { id: r.case.id, code: r.case.code };
     },
     owner: () => {

@@ -9,6 +9,10 @@ const on: PatrolState = {
   points: [],
   last: null,
   error: null,
+  clientId: 'p-1',
+  serverId: null,
+  syncedUntil: 0,
+  endSent: false,
 };
 const fix = (lon: number, lat: number, at: number, accuracy = 10) => ({ lon, lat, at, accuracy });
 

@@ -1,7 +1,8 @@
 /**
  * Patrol tracks (巡查轨迹): positions from `watchPosition` while a patrol is on, kept on the device
- * (there is no server endpoint for tracks yet). The patrol survives a reload: the page resumes
- * watching when it opens again. While patrolling, the screen is kept on where the browser allows.
+ * first and sent to the server when the network allows (see patrol-sync.ts). The patrol survives a
+ * reload: the page resumes watching when it opens again. While patrolling, the screen is kept on
+ * where the browser allows.
  */
 import { distanceMetres, pathLength } from '../geo.ts';
 import { type Fix, type LocateFailure, locateUnavailable, toFix, toLocateError } from '../geolocate.ts';
@@ -24,6 +25,14 @@ export interface PatrolState {
   /** The latest fix, also when too inaccurate to join the track. */
   last: Fix | null;
   error: LocateFailure | null;
+  /** The device's id for this patrol (the server makes one patrol per id, however often it is sent). */
+  clientId: string | null;
+  /** The server's id, once the start has arrived. */
+  serverId: string | null;
+  /** Time of the last point the server has. */
+  syncedUntil: number;
+  /** Whether the server knows the patrol ended. */
+  endSent: boolean;
 }
 
 const KEY = 'gongzhi.patrol';
@@ -42,6 +51,10 @@ const EMPTY: PatrolState = {
   points: [],
   last: null,
   error: null,
+  clientId: null,
+  serverId: null,
+  syncedUntil: 0,
+  endSent: false,
 };
 
 function load(): PatrolState {
@@ -120,7 +133,10 @@ function unwatch(): void {
 
 /** Starts a new patrol for `owner` (the previous track is replaced). */
 export function startPatrol(owner: string): void {
-  patrol.set({ ...EMPTY, owner, active: true, startedAt: Date.now(), last: patrol.get().last });
+  const id = new Uint8Array(12);
+  crypto.getRandomValues(id);
+  const clientId = `p-${Array.from(id, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  patrol.set({ ...EMPTY, owner, active: true, startedAt: Date.now(), last: patrol.get().last, clientId });
   watch();
 }
 

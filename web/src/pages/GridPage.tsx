@@ -37,6 +37,7 @@ import {
   stopPatrol,
   walked,
 } from '../grid/patrol.ts';
+import { flushPatrol, pending, startPatrolSync } from '../grid/patrol-sync.ts';
 import { useDocumentTitle } from '../hooks.ts';
 import { labelFor, useLang, useT } from '../i18n.ts';
 import { clearDraft, loadDraft, saveDraft } from '../offline/draft.ts';
@@ -125,6 +126,8 @@ function Workbench({ user }: { user: StaffUser }) {
     // Signed in (again): whatever waited for a session goes now.
     void outbox().drain({ force: true });
     resumePatrol(owner);
+    startPatrolSync(window);
+    void flushPatrol();
   }, [owner]);
 
   const [village, setVillage] = useState<string | null>(() =>
@@ -505,6 +508,7 @@ function PatrolCard({ owner }: { owner: string }) {
   const started = mine ? p.startedAt : null;
   const duration = started ? (active ? now : (p.stoppedAt ?? now)) - started : 0;
   const problem: LocateFailure | null = p.error;
+  const unsent = pending(p).points;
 
   return (
     <section className="card patrol" aria-labelledby="patrol-h">
@@ -549,6 +553,13 @@ function PatrolCard({ owner }: { owner: string }) {
           </button>
         ) : null}
       </div>
+      {started ? (
+        <p className="small" role="status">
+          {unsent > 0 || (!active && !p.endSent)
+            ? t('patrol.syncPending', { n: unsent })
+            : t('patrol.syncDone')}
+        </p>
+      ) : null}
       <p className="field-hint">{t('patrol.deviceOnly')}</p>
     </section>
   );
@@ -653,7 +664,7 @@ function ReportForm({
       lon: draft.lon!,
       lat: draft.lat!,
       villageId: village,
-      ...(photos.length ? { attachments: photos.map((x) => x.name.slice(-200)) } : {}),
+      ...(photos.length ? { photos } : {}),
     };
     const label = `${draft.category!.label} · ${draft.description.trim().slice(0, 30)}`;
     outbox().add(payload, label);

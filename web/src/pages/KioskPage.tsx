@@ -137,7 +137,7 @@ export function KioskPage() {
                 lang={l}
                 className="btn btn-toggle"
                 aria-pressed={lang === l}
-                aria-label={LANG_NAMES[l]}
+                title={LANG_NAMES[l]}
                 onClick={() => setLang(l)}
               >
                 {SHORT_LANG[l]}

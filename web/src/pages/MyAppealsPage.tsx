@@ -9,6 +9,7 @@ import {
   type TimelineItem,
 } from '../api.ts';
 import { CopyCode } from '../components/CopyCode.tsx';
+import { PhotoGallery } from '../components/PhotoGallery.tsx';
 import { EmptyState, ErrorState, Loading } from '../components/Status.tsx';
 import { TextAreaField } from '../components/TextAreaField.tsx';
 import { formatDateTime } from '../format.ts';
@@ -230,7 +231,6 @@ function DetailView({ id, initial, reload }: { id: string; initial: MyCaseResult
     .filter(Boolean)
     .join(' · ');
   const privacy = c.contact.anonymous ? 'anonymous' : c.contact.confidential ? 'confidential' : 'normal';
-  const attachments = c.attachments.filter((a): a is string => typeof a === 'string');
   const items = [...data.timeline.items].reverse();
   // The latest answer is what the citizen came for: shown first, before the rating form.
   const latestReply = items
@@ -281,18 +281,7 @@ function DetailView({ id, initial, reload }: { id: string; initial: MyCaseResult
         </dl>
         <h3 className="detail-section">{t('detail.description')}</h3>
         <p className="prewrap">{c.description}</p>
-        {attachments.length ? (
-          <>
-            <h3 className="detail-section">{t('detail.attachments')}</h3>
-            <ul className="plain-list small">
-              {attachments.map((a, i) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: names may repeat (every iPhone photo is image.jpg).
-                <li key={i}>{a}</li>
-              ))}
-            </ul>
-            <p className="field-hint">{t('detail.attachmentsHint')}</p>
-          </>
-        ) : null}
+        <PhotoGallery photos={c.attachments} />
       </section>
 
       {latestReply ? (

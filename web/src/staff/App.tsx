@@ -11,19 +11,33 @@ import { lazy, type ReactNode, Suspense, useEffect } from 'react';
 import { navigate, useLocation } from '../router.tsx';
 import type { Queue } from './api.ts';
 import { QUEUES } from './api.ts';
-import { CaseDetailPage } from './CaseDetailPage.tsx';
-import { IntakePage } from './IntakePage.tsx';
 import { type StaffLang, useStaffLang, useT } from './i18n.ts';
 import { StaffLayout } from './Layout.tsx';
 import { LoginPage } from './LoginPage.tsx';
-import { QueuePage } from './QueuePage.tsx';
-import { RevisitPage } from './RevisitPage.tsx';
 import { homeFor, type Screen, screensFor } from './roles.ts';
 import { loadStaffSession, useStaffSession } from './session.ts';
 import { ErrorAlert } from './ui.tsx';
 
+// Every screen behind the sign-in loads on demand: the sign-in page needs only the shell, and each
+// screen brings its own Ant Design components (tables, forms, timelines) and, for the dashboard, ECharts.
+const loadQueuePage = () => import('./QueuePage.tsx');
+const QueuePage = lazy(() => loadQueuePage().then((m) => ({ default: m.QueuePage })));
+const CaseDetailPage = lazy(() =>
+  import('./CaseDetailPage.tsx').then((m) => ({ default: m.CaseDetailPage })),
+);
+const IntakePage = lazy(() => import('./IntakePage.tsx').then((m) => ({ default: m.IntakePage })));
+const RevisitPage = lazy(() => import('./RevisitPage.tsx').then((m) => ({ default: m.RevisitPage })));
 const DashboardPage = lazy(() => import('./dashboard/DashboardPage.tsx'));
 const AdminPage = lazy(() => import('./admin/AdminPage.tsx'));
+
+/** While someone types their password, the queue (most people's first screen) is fetched. */
+function usePrefetchQueue(active: boolean) {
+  useEffect(() => {
+    if (!active) return;
+    const timer = setTimeout(() => void loadQueuePage().catch(() => undefined), 1000);
+    return () => clearTimeout(timer);
+  }, [active]);
+}
 
 /** antd's locale files are ES modules typed as CommonJS under NodeNext: take the default export either way. */
 function localeOf(m: unknown): Locale {
@@ -75,6 +89,7 @@ function Routes() {
   useEffect(() => {
     document.title = `${t('app.title')} · ${t('app.name')}`;
   }, [t]);
+  usePrefetchQueue(path === '/staff/login');
 
   if (path === '/staff/login') return <LoginPage />;
   if (session.status === 'loading') return <Loading />;
@@ -156,7 +171,7 @@ function Routes() {
 
   return (
     <StaffLayout user={user} selected={selected}>
-      {page}
+      <Suspense fallback={<Loading />}>{page}</Suspense>
     </StaffLayout>
   );
 }

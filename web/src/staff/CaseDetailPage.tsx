@@ -13,6 +13,7 @@ import {
   Descriptions,
   Empty,
   Form,
+  Image,
   Input,
   Modal,
   Rate,
@@ -99,9 +100,26 @@ export function CaseDetailPage({ id, user }: { id: string; user: StaffUser }) {
               </Typography.Title>
               <p className="gz-pre">{c.description}</p>
               {c.attachments.length > 0 && (
-                <Typography.Text type="secondary">
-                  {t('case.attachments', { n: c.attachments.length })}
-                </Typography.Text>
+                <section aria-label={t('case.photos')}>
+                  <Typography.Text type="secondary">
+                    {t('case.attachments', { n: c.attachments.length })}
+                  </Typography.Text>
+                  <Image.PreviewGroup>
+                    <Space wrap size={8} style={{ display: 'flex', marginTop: 8 }}>
+                      {c.attachments.map((p, i) => (
+                        <Image
+                          key={p.id}
+                          width={120}
+                          height={120}
+                          style={{ objectFit: 'cover', borderRadius: 4 }}
+                          src={`/api/attachments/${encodeURIComponent(p.id)}?size=thumb`}
+                          preview={{ src: `/api/attachments/${encodeURIComponent(p.id)}` }}
+                          alt={t('case.photoN', { n: i + 1 })}
+                        />
+                      ))}
+                    </Space>
+                  </Image.PreviewGroup>
+                </section>
               )}
             </Card>
             <LocationCard c={c} />
@@ -237,7 +255,31 @@ function LocationCard({ c }: { c: CaseData }) {
     const ctrl = new AbortController();
     setShapes(null);
     setError(null);
-    if (loc.gridId) {
+    if (loc.gridId && loc.villageId) {
+      // From the village's public shapes: a department on the case may not read the grid record
+      // itself (404 outside its jurisdiction), and the shape is public anyway.
+      staffApi
+        .publicGrids(loc.villageId, ctrl.signal)
+        .then((fc) => {
+          const g = fc.features.find((f) => f.properties.code === loc.gridId);
+          setGridName(g?.properties.name ?? null);
+          setShapes(
+            g?.geometry
+              ? [
+                  {
+                    key: g.properties.code,
+                    geometry: g.geometry,
+                    fill: '#dbeafe',
+                    stroke: '#2563eb',
+                    strokeWidth: 2,
+                    label: g.properties.name,
+                  },
+                ]
+              : [],
+          );
+        })
+        .catch((err) => !ctrl.signal.aborted && setError(asApiError(err)));
+    } else if (loc.gridId) {
       staffApi
         .grid(loc.gridId, ctrl.signal)
         .then((g) => {
@@ -333,7 +375,9 @@ function LocationCard({ c }: { c: CaseData }) {
 function RoutingCard({ c }: { c: CaseData }) {
   const t = useT();
   const r = c.routing;
-  const known = r?.suggestedLeadOrgId ? knownOrgName(c, r.suggestedLeadOrgId) : null;
+  const known = r?.suggestedLeadOrgId
+    ? (r.suggestedLeadOrgName ?? knownOrgName(c, r.suggestedLeadOrgId))
+    : null;
   const [suggestedName, setSuggestedName] = useState<string | null>(known);
   useEffect(() => {
     const id = r?.suggestedLeadOrgId;

@@ -3,6 +3,7 @@
  * and neither may the browser): the case detail's small map and the dashboard's township map.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { TileLayer } from '../components/TileLayer.tsx';
 import { aspectOf, bboxOf, fitProjection, labelPoint, pathData, scaleBar } from '../geo.ts';
 import type { Geometry } from './api.ts';
 
@@ -96,6 +97,7 @@ export function GridSvg({
           height={drawing.height}
           style={{ fillRule: 'evenodd' }}
         >
+          <TileLayer proj={drawing.proj} />
           {drawing.paths.map((p) => (
             // biome-ignore lint/a11y/noStaticElementInteractions: the map is an aid; every shape is also in a list beside it.
             <path

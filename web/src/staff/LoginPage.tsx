@@ -50,6 +50,8 @@ export function LoginPage() {
       style={{
         minHeight: '100vh',
         display: 'grid',
+        // One column no wider than the screen: a 400 px card alone would overflow a phone.
+        gridTemplateColumns: 'minmax(0, 1fr)',
         placeItems: 'center',
         background: 'linear-gradient(160deg, #0f2a52 0%, #1d4f91 55%, #eef3fb 55.1%)',
         padding: 16,
@@ -58,7 +60,7 @@ export function LoginPage() {
       <div style={{ position: 'fixed', top: 16, right: 16 }}>
         <LangSwitch />
       </div>
-      <Card style={{ width: 400, maxWidth: '100%', boxShadow: '0 12px 40px rgba(15,42,82,.25)' }}>
+      <Card style={{ width: '100%', maxWidth: 400, boxShadow: '0 12px 40px rgba(15,42,82,.25)' }}>
         <div style={{ textAlign: 'center', marginBottom: 20 }}>
           <div
             className="gz-brand-mark"

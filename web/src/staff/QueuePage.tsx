@@ -543,7 +543,7 @@ function BatchModal({
           : t('batch.dispatchTitle', { n: rows.length })
       }
       onCancel={() => !running && onClose(okCount > 0)}
-      maskClosable={false}
+      mask={{ closable: false }}
       footer={
         done ? (
           <Button type="primary" onClick={() => onClose(okCount > 0)}>

@@ -269,7 +269,7 @@ export function ActionModal({
       cancelText={t('common.cancel')}
       destroyOnHidden
       width={action === 'merge' || action === 'dispatch' || action === 'decide_return' ? 640 : 520}
-      maskClosable={false}
+      mask={{ closable: false }}
     >
       <Form form={form} layout="vertical" requiredMark="optional" disabled={busy} onFinish={submit}>
         <ActionFields action={action} c={c} user={user} />

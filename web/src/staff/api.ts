@@ -230,6 +230,8 @@ export interface RoutingDecision {
   townshipId?: string | null;
   level?: string;
   suggestedLeadOrgId?: string;
+  /** Its name, sent with the case (the viewer may not be allowed to read that unit itself). */
+  suggestedLeadOrgName?: string | null;
   reasons?: string[];
   [k: string]: unknown;
 }
@@ -274,7 +276,14 @@ export interface CaseData {
   contact: { anonymous: boolean; confidential: boolean; phoneMasked: string | null; hasName: boolean };
   resolved: boolean | null;
   satisfaction: string | null;
-  attachments: unknown[];
+  attachments: {
+    id: string;
+    width: number;
+    height: number;
+    size: number;
+    source: string;
+    createdAt: string;
+  }[];
   receivedAt: string;
   dispatchedAt: string | null;
   repliedAt: string | null;

@@ -7,14 +7,29 @@ import { Card, Tabs, Typography } from 'antd';
 import { navigate, useLocation } from '../../router.tsx';
 import type { StaffUser } from '../api.ts';
 import { useT } from '../i18n.ts';
+import ApiKeysPage, { ApiKeysTabLabel } from './ApiKeysPage.tsx';
 import { CalendarTab } from './CalendarTab.tsx';
+import CataloguePage, { CatalogueTabLabel } from './CataloguePage.tsx';
 import { CategoriesTab } from './CategoriesTab.tsx';
+import DevicesPage, { DevicesTabLabel } from './DevicesPage.tsx';
 import { OrgTreeTab } from './OrgTreeTab.tsx';
 import { TimeLimitsTab } from './TimeLimitsTab.tsx';
 import { UsersTab } from './UsersTab.tsx';
+import WebhooksPage, { WebhooksTabLabel } from './WebhooksPage.tsx';
 import { WeightsTab } from './WeightsTab.tsx';
 
-const TABS = ['orgs', 'users', 'categories', 'limits', 'calendar', 'weights'] as const;
+const TABS = [
+  'orgs',
+  'users',
+  'categories',
+  'limits',
+  'calendar',
+  'weights',
+  'webhooks',
+  'catalogue',
+  'apikeys',
+  'devices',
+] as const;
 
 export default function AdminPage({ user }: { user: StaffUser }) {
   const t = useT();
@@ -39,6 +54,10 @@ export default function AdminPage({ user }: { user: StaffUser }) {
             { key: 'limits', label: t('admin.limits'), children: <TimeLimitsTab /> },
             { key: 'calendar', label: t('admin.calendar'), children: <CalendarTab /> },
             { key: 'weights', label: t('admin.weights'), children: <WeightsTab /> },
+            { key: 'webhooks', label: <WebhooksTabLabel />, children: <WebhooksPage /> },
+            { key: 'catalogue', label: <CatalogueTabLabel />, children: <CataloguePage /> },
+            { key: 'apikeys', label: <ApiKeysTabLabel />, children: <ApiKeysPage /> },
+            { key: 'devices', label: <DevicesTabLabel />, children: <DevicesPage /> },
           ]}
         />
       </Card>

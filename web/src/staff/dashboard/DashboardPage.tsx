@@ -32,6 +32,7 @@ import { useStaffLang, useT } from '../i18n.ts';
 import { LangSwitch } from '../Layout.tsx';
 import { chinaDay, ErrorAlert, pct, saveBlob, useNow } from '../ui.tsx';
 import { type ChartOption, EChart } from './EChart.tsx';
+import { type LiveCase, useLiveFeed } from './live.ts';
 
 /** Targets the county set itself (closure as in the article's 97.04 % year). */
 const TARGETS = { closure: 0.95, response: 0.9, resolution: 0.85, satisfaction: 0.9 } as const;
@@ -86,6 +87,7 @@ export default function DashboardPage({ user, wall }: { user: StaffUser; wall: b
   const [stamp, setStamp] = useState(0);
   const now = useNow(30_000);
   const today = chinaDay(new Date(now));
+  const live = useLiveFeed();
   const from = period === '30d' ? addDays(today, -29) : `${today.slice(0, 4)}-01-01`;
 
   const toggleDark = () => {
@@ -196,7 +198,7 @@ export default function DashboardPage({ user, wall }: { user: StaffUser; wall: b
           <Spin size="large" />
         </div>
       )}
-      {data && <Panels data={data} dark={dark} wall={wall} />}
+      {data && <Panels data={data} dark={dark} wall={wall} live={live} today={today} />}
     </div>
   );
 
@@ -245,7 +247,19 @@ function ExportMenu({ from, to }: { from: string; to: string }) {
   );
 }
 
-function Panels({ data, dark, wall }: { data: Data; dark: boolean; wall: boolean }) {
+function Panels({
+  data,
+  dark,
+  wall,
+  live,
+  today,
+}: {
+  data: Data;
+  dark: boolean;
+  wall: boolean;
+  live: ReturnType<typeof useLiveFeed>;
+  today: string;
+}) {
   const t = useT();
   const s = data.summary;
   const c = s.counts;
@@ -330,6 +344,19 @@ function Panels({ data, dark, wall }: { data: Data; dark: boolean; wall: boolean
 
   return (
     <div className="gz-dash-grid">
+      <section className="gz-panel gz-span-5" aria-label={t('dash.periods')}>
+        <h3>{t('dash.periods')}</h3>
+        <PeriodTotals today={today} refresh={live.count} />
+      </section>
+      <section className="gz-panel gz-span-7" aria-label={t('dash.live')}>
+        <h3>
+          {t('dash.live')}{' '}
+          <span className={live.status === 'open' ? 'gz-good' : 'gz-muted'} style={{ fontSize: 12 }}>
+            ● {t(`dash.liveStatus.${live.status}`)}
+          </span>
+        </h3>
+        <LiveList items={live.items} />
+      </section>
       <section className="gz-panel gz-span-5" aria-label={t('dash.totals')}>
         <h3>{t('dash.totals')}</h3>
         <div style={{ display: 'grid', gridTemplateColumns: 'repeat(4, 1fr)', gap: 8 }}>
@@ -423,6 +450,73 @@ function Panels({ data, dark, wall }: { data: Data; dark: boolean; wall: boolean
         </div>
       )}
     </div>
+  );
+}
+
+/** Received and closed today, this month and this year; fetched again as the live feed moves. */
+function PeriodTotals({ today, refresh }: { today: string; refresh: number }) {
+  const t = useT();
+  const [totals, setTotals] = useState<{ key: string; received: number; closed: number }[] | null>(null);
+  const [debounced, setDebounced] = useState(refresh);
+  useEffect(() => {
+    const timer = setTimeout(() => setDebounced(refresh), refresh === debounced ? 0 : 2000);
+    return () => clearTimeout(timer);
+  }, [refresh, debounced]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `debounced` is the trigger to fetch again.
+  useEffect(() => {
+    const ctrl = new AbortController();
+    const periods = [
+      { key: 'today', from: today },
+      { key: 'month', from: `${today.slice(0, 7)}-01` },
+      { key: 'year', from: `${today.slice(0, 4)}-01-01` },
+    ];
+    Promise.all(
+      periods.map(async (p) => {
+        const r = await staffApi.summary({ from: p.from, to: today }, ctrl.signal);
+        return { key: p.key, received: r.counts.received, closed: r.counts.closed };
+      }),
+    )
+      .then(setTotals)
+      .catch(() => undefined);
+    return () => ctrl.abort();
+  }, [today, debounced]);
+  if (!totals) return <Spin />;
+  return (
+    <div style={{ display: 'grid', gridTemplateColumns: 'repeat(3, 1fr)', gap: 8 }}>
+      {totals.map((x) => (
+        <div key={x.key} data-period={x.key}>
+          <div className="gz-muted">{t(`dash.period.${x.key}`)}</div>
+          <div className="gz-kpi-value" data-testid={`received-${x.key}`}>
+            {x.received.toLocaleString('zh-CN')}
+          </div>
+          <div className="gz-muted">
+            {t('dash.closed')} {x.closed.toLocaleString('zh-CN')}
+          </div>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** The latest cases from the live feed, newest first. */
+function LiveList({ items }: { items: LiveCase[] }) {
+  const t = useT();
+  const lang = useStaffLang();
+  if (items.length === 0) return <div className="gz-muted">{t('dash.liveEmpty')}</div>;
+  return (
+    <ol className="gz-live-list" aria-live="polite">
+      {items.slice(0, 8).map((i) => (
+        <li key={`${i.kind}${i.code}`}>
+          <span className="gz-muted">
+            {new Date(i.at).toLocaleTimeString(lang, { timeZone: 'Asia/Shanghai', hour12: false })}
+          </span>{' '}
+          <b className={i.kind === 'closed' ? 'gz-good' : undefined}>{t(`dash.liveKind.${i.kind}`)}</b>{' '}
+          <span className="gz-mono">{i.code}</span> {i.category ?? ''}{' '}
+          <span className="gz-muted">{[i.township, i.village].filter(Boolean).join(' · ')}</span>
+          {i.urgency !== 'normal' && <span className="gz-bad"> · {t(`dash.urgency.${i.urgency}`)}</span>}
+        </li>
+      ))}
+    </ol>
   );
 }
 
