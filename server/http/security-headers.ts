@@ -39,7 +39,10 @@ export function tileOrigin(mapTileUrl: string | undefined): string | undefined {
 /**
  * The Content-Security-Policy of the web UI, API and uploads:
  * - scripts only from our origin — the built pages have no inline script (Vite emits module files,
- *   the service worker is `/sw.js`), so an injected `<script>` or `onclick=` never runs;
+ *   the service worker is `/sw.js`), so an injected `<script>` or `onclick=` never runs. The one
+ *   exception is the portal's first-visit HTML (server/http/portal-html.ts): its loader script is
+ *   allowed by its sha256 and the modules it makes by `blob:`, on that response only
+ *   ({@link contentSecurityPolicyHeader}); a blob: URL can only be made by script already running;
  * - styles from our origin plus `'unsafe-inline'`: Ant Design (CSS-in-JS) inserts `<style>` elements
  *   at run time and React sets `style=` attributes, which a nonce cannot cover. Styles cannot run
  *   code, so this gives away far less than inline scripts would;
@@ -70,6 +73,24 @@ export function contentSecurityPolicy(config: Pick<Config, 'mapTileUrl' | 'hsts'
       ...(config.hsts ? { upgradeInsecureRequests: [] } : {}),
     },
   };
+}
+
+/**
+ * The policy above as the header value helmet writes, with `extraScriptSrc` added to `script-src`:
+ * for the one response that needs more (the portal's first-visit HTML: its loader's hash, `blob:`).
+ */
+export function contentSecurityPolicyHeader(
+  config: Pick<Config, 'mapTileUrl' | 'hsts'>,
+  extraScriptSrc: readonly string[] = [],
+): string {
+  const { directives } = contentSecurityPolicy(config);
+  return Object.entries(directives)
+    .map(([name, values]: [string, string[]]) => {
+      const sources = name === 'scriptSrc' ? [...values, ...extraScriptSrc] : values;
+      const key = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      return sources.length ? `${key} ${sources.join(' ')}` : key;
+    })
+    .join(';');
 }
 
 /** Options for @fastify/helmet: the CSP above, HSTS only behind TLS, same-origin referrers. */
