@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnv, type TestEnv } from '../../test/context.ts';
 import {
@@ -15,7 +19,43 @@ import {
 import { systemActor } from '../authz/actor.ts';
 import { checkPasswordPolicy, sha256 } from '../lib/crypto.ts';
 import { createUser } from '../modules/users/users.service.ts';
-import { contentSecurityPolicy, DOCS_CSP, tileOrigin } from './security-headers.ts';
+import {
+  contentSecurityPolicy,
+  contentSecurityPolicyHeader,
+  DOCS_CSP,
+  tileOrigin,
+} from './security-headers.ts';
+
+/** A minimal portal build: index.html naming its entry chunk, the manifest and the chunks. */
+function portalBuild(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gz-web-security-'));
+  fs.mkdirSync(path.join(dir, '.vite'));
+  fs.mkdirSync(path.join(dir, 'assets'));
+  fs.writeFileSync(
+    path.join(dir, 'index.html'),
+    '<!doctype html>\n<html lang="zh-CN">\n  <head>\n    <title>共治</title>\n' +
+      '    <script type="module" crossorigin src="/assets/index-A.js"></script>\n' +
+      '    <link rel="modulepreload" crossorigin href="/assets/preact-B.js">\n  </head>\n' +
+      `  <body><div id="root"></div><noscript>${'需要 JavaScript。'.repeat(80)}</noscript></body>\n</html>\n`,
+  );
+  fs.writeFileSync(
+    path.join(dir, '.vite', 'manifest.json'),
+    JSON.stringify({
+      'index.html': { file: 'assets/index-A.js', imports: ['_preact-B.js'] },
+      '_preact-B.js': { file: 'assets/preact-B.js' },
+    }),
+  );
+  fs.writeFileSync(path.join(dir, 'assets/index-A.js'), 'import{h}from"./preact-B.js";h();');
+  fs.writeFileSync(path.join(dir, 'assets/preact-B.js'), 'export const h=()=>1;');
+  return dir;
+}
+
+/** The text of each script element of a page that runs inline (no src, not a data block). */
+function inlineScripts(html: string): string[] {
+  return [...html.matchAll(/<script(\s[^>]*)?>([\s\S]*?)<\/script>/g)]
+    .filter((m) => !/\ssrc=|type="application\/json"/.test(m[1] ?? ''))
+    .map((m) => m[2]!);
+}
 
 let env: TestEnv;
 let admin: StaffSession;
@@ -28,6 +68,7 @@ beforeAll(async () => {
       hsts: true,
       sessionIdleMinutes: 120,
       mapTileUrl: 'https://tiles.example.gov.cn/vec/{z}/{x}/{y}.png',
+      webDir: portalBuild(),
     },
   });
   village = await createVillage(env.ctx);
@@ -51,8 +92,11 @@ const freshIp = () => `10.66.${Math.floor(++ipSerial / 250)}.${(ipSerial % 250) 
 
 describe('security headers', () => {
   it('every page and API answer carries the CSP, nosniff, referrer, frame and permissions policies', async () => {
-    for (const url of ['/', '/staff/queue', '/api/health', '/api/public/config']) {
-      const res = await env.app.inject({ method: 'GET', url });
+    // The portal's pages as a browser that has its code cached gets them (the first visit: below).
+    const first = await env.app.inject({ method: 'GET', url: '/' });
+    const id = /"id":"([0-9a-f]+)"/.exec(first.body)![1]!;
+    for (const url of ['/', '/appeal/new', '/staff/queue', '/api/health', '/api/public/config']) {
+      const res = await env.app.inject({ method: 'GET', url, cookies: { gz_js: id } });
       expect(res.statusCode, url).toBeLessThan(500);
       const p = csp(res.headers['content-security-policy']);
       expect(p.get('default-src'), url).toEqual(["'self'"]);
@@ -72,6 +116,38 @@ describe('security headers', () => {
       expect(res.headers['permissions-policy'], url).toContain('microphone=()');
       expect(res.headers['strict-transport-security'], url).toBe('max-age=31536000');
     }
+  });
+
+  it('lets the portal’s first-visit page run its one inline script, by that script’s hash, and blob: modules; nothing else changes', async () => {
+    const api = await env.app.inject({ method: 'GET', url: '/api/health' });
+    // The header built here is helmet's, byte for byte, when nothing is added.
+    expect(contentSecurityPolicyHeader(env.ctx.config)).toBe(api.headers['content-security-policy']);
+    for (const url of ['/', '/appeal/new', '/my/GZ20261130-0001', '/some/client/route']) {
+      const res = await env.app.inject({ method: 'GET', url });
+      const scripts = inlineScripts(res.body);
+      expect(scripts, url).toHaveLength(1);
+      const hash = `'sha256-${createHash('sha256').update(scripts[0]!).digest('base64')}'`;
+      const p = csp(res.headers['content-security-policy']);
+      expect(p.get('script-src'), url).toEqual(["'self'", hash, 'blob:']);
+      expect(p.get('script-src-attr'), url).toEqual(["'none'"]);
+      // Every other directive as on any other answer.
+      const others = (h: unknown) => [...csp(h)].filter(([k]) => k !== 'script-src');
+      expect(others(res.headers['content-security-policy']), url).toEqual(
+        others(api.headers['content-security-policy']),
+      );
+      // One variant is never served from a cache to a browser that should get the other.
+      expect(res.headers.vary, url).toContain('cookie');
+      expect(res.headers['cache-control'], url).toBe('no-cache');
+    }
+    // With the cookie of this build: no inline script and no blob:, as everywhere else.
+    const first = await env.app.inject({ method: 'GET', url: '/' });
+    const id = /"id":"([0-9a-f]+)"/.exec(first.body)![1]!;
+    const repeat = await env.app.inject({ method: 'GET', url: '/', cookies: { gz_js: id } });
+    expect(inlineScripts(repeat.body)).toEqual([]);
+    expect(csp(repeat.headers['content-security-policy']).get('script-src')).toEqual(["'self'"]);
+    // Staff pages never get the code inside, nor the wider policy.
+    const staff = await env.app.inject({ method: 'GET', url: '/staff/login' });
+    expect(csp(staff.headers['content-security-policy']).get('script-src')).toEqual(["'self'"]);
   });
 
   it('sends HSTS and upgrade-insecure-requests only when configured (behind TLS); no tile origin without MAP_TILE_URL', () => {
