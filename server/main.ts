@@ -46,7 +46,7 @@ export async function startServer(
   }
   const control = config.databaseUrl ? undefined : startControlSocket(ctx.database, config.dataDir);
   // IoT alarms over MQTT only when a broker is configured (MQTT_URL).
-  const mqtt = config.mqttUrl ? startMqttBridge(ctx) : undefined;
+  const mqtt = config.mqttUrl ? await startMqttBridge(ctx) : undefined;
   let worker: ReturnType<typeof startWorker> | undefined;
   const startSweeps = () => {
     if (process.env.WORKER !== '0') worker = startWorker(ctx);

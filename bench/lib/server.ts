@@ -1,8 +1,9 @@
 /**
- * The real platform for benchmarks: `gongzhi start` as a child process (as a user runs it, like
- * `e2e/server.ts`) on a free port, with a fresh data folder (PGlite) or a fresh PostgreSQL
- * database, the demo county loaded, and no web build needed. Optionally preloads
- * `count-queries.ts`, which counts the statements the server sends to the database.
+ * The real platform for benchmarks: `gongzhi start` as a child process, run the way `npm start`
+ * runs it (the bundle `dist/server/cli.mjs`, built afresh once per benchmark process), on a free
+ * port, with a fresh data folder (PGlite) or a fresh PostgreSQL database, the demo county loaded,
+ * and no web build needed. Optionally preloads `count-queries.ts`, which counts the statements the
+ * server sends to the database (that preload is TypeScript, so those servers also load `tsx`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { freePort } from '../../e2e/server.ts';
+import { buildServer, SERVER_BUNDLE } from '../../scripts/build-server.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Demo password of every seeded account (server/modules/demo/demo.seed.ts). */
@@ -65,7 +67,11 @@ export function rssOf(pid: number): number {
   return kb / 1024;
 }
 
+let built: Promise<void> | undefined;
+
 export async function startBenchServer(opts: BenchServerOptions): Promise<BenchServer> {
+  built ??= buildServer();
+  await built;
   const port = await freePort();
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gz-bench-'));
   const logFile = path.join(dir, 'server.log');
@@ -82,28 +88,26 @@ export async function startBenchServer(opts: BenchServerOptions): Promise<BenchS
     databaseUrl = u.toString();
   }
   const out = fs.openSync(logFile, 'a');
-  const preload = opts.countQueries ? ['--import', path.join(ROOT, 'bench/lib/count-queries.ts')] : [];
-  const child = spawn(
-    process.execPath,
-    [...(opts.nodeArgs ?? []), '--import', 'tsx', ...preload, 'server/cli.ts', 'start'],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        DATA_DIR: path.join(dir, 'data'),
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATABASE_URL: databaseUrl,
-        WEB_DIR: path.join(dir, 'no-web'),
-        LOG_LEVEL: 'info',
-        DEMO_CASES: String(opts.demoCases ?? 0),
-        MQTT_URL: '',
-        ...opts.env,
-      },
-      stdio: opts.countQueries ? ['ignore', out, out, 'ipc'] : ['ignore', out, out],
+  const preload = opts.countQueries
+    ? ['--import', 'tsx', '--import', path.join(ROOT, 'bench/lib/count-queries.ts')]
+    : [];
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...preload, SERVER_BUNDLE, 'start'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      DATA_DIR: path.join(dir, 'data'),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      WEB_DIR: path.join(dir, 'no-web'),
+      LOG_LEVEL: 'info',
+      DEMO_CASES: String(opts.demoCases ?? 0),
+      MQTT_URL: '',
+      ...opts.env,
     },
-  );
+    stdio: opts.countQueries ? ['ignore', out, out, 'ipc'] : ['ignore', out, out],
+  });
   fs.closeSync(out);
   const base = `http://127.0.0.1:${port}`;
   const server: BenchServer = {

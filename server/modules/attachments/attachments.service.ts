@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import sharp, { type OutputInfo } from 'sharp';
+import type { OutputInfo } from 'sharp';
 import type { Actor } from '../../authz/actor.ts';
 import { roleCan } from '../../authz/permissions.ts';
 import { caseVisibleTo } from '../../authz/scope.ts';
@@ -37,6 +37,16 @@ export interface StoredAttachment {
   replayed: boolean;
 }
 
+/**
+ * sharp (libvips) is loaded on the first upload, not at start: it adds ~25 MB to the resident
+ * memory of a server that may never receive a photo (docs/PERFORMANCE.md, Memory).
+ */
+let sharpModule: Promise<typeof import('sharp')> | undefined;
+async function loadSharp() {
+  sharpModule ??= import('sharp');
+  return (await sharpModule).default;
+}
+
 function invalid(message: string): AppError {
   return new AppError('UPLOAD_INVALID', { message, details: [{ field: 'file', message }] });
 }
@@ -53,6 +63,7 @@ export async function storeImage(
   const { bytes } = input;
   if (bytes.length === 0) throw invalid('文件是空的');
   if (bytes.length > MAX_UPLOAD_BYTES) throw new AppError('PAYLOAD_TOO_LARGE');
+  const sharp = await loadSharp();
   let format: string | undefined;
   try {
     format = (await sharp(bytes, { limitInputPixels: MAX_PIXELS }).metadata()).format;

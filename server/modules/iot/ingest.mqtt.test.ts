@@ -67,7 +67,7 @@ beforeAll(async () => {
   env = await createTestEnv();
   clock = new FixedClock(new Date('2026-12-02T01:00:00Z'));
   env.ctx.clock = clock;
-  bridgeA = startMqttBridge(env.ctx, {
+  bridgeA = await startMqttBridge(env.ctx, {
     url: BROKER,
     prefix: PREFIX,
     countyCode: COUNTY,
@@ -208,7 +208,7 @@ describe('several app processes', () => {
     } else {
       ctxB = env.ctx;
     }
-    bridgeB = startMqttBridge(ctxB, {
+    bridgeB = await startMqttBridge(ctxB, {
       url: BROKER,
       prefix: PREFIX,
       countyCode: COUNTY,

@@ -8,7 +8,7 @@
  * redelivery never makes a second case. A QoS 1 message is acknowledged only after it was handled.
  */
 import { hostname } from 'node:os';
-import { connect, type IPublishPacket } from 'mqtt';
+import type { IPublishPacket } from 'mqtt';
 import type { AppContext } from '../../context.ts';
 import { ingestMqtt, type MqttOutcome } from './ingest.service.ts';
 
@@ -34,10 +34,14 @@ export function subscriptionFilter(prefix: string, countyCode: string): string {
   return `$share/${SHARE_GROUP}/${prefix}/${countyCode}/devices/+/+`;
 }
 
-/** Connects to the broker and starts handing device messages to the pipeline. */
-export function startMqttBridge(ctx: AppContext, opts: BridgeOptions = {}): MqttBridge {
+/**
+ * Connects to the broker and starts handing device messages to the pipeline. The MQTT client
+ * library is loaded here, not at start, so a server without `MQTT_URL` never holds it in memory.
+ */
+export async function startMqttBridge(ctx: AppContext, opts: BridgeOptions = {}): Promise<MqttBridge> {
   const url = opts.url ?? ctx.config.mqttUrl;
   if (!url) throw new Error('MQTT_URL is not set');
+  const { connect } = await import('mqtt');
   const prefix = opts.prefix ?? ctx.config.mqttTopicPrefix;
   const countyCode = opts.countyCode ?? ctx.config.countyCode;
   const filter = subscriptionFilter(prefix, countyCode);

@@ -3,7 +3,6 @@
  * heartbeat from each device every round, now and then an alarm of a type its rules know, and
  * later its recovery — every message signed with the device's secret.
  */
-import { connect } from 'mqtt';
 import type { IotDeviceType } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { DEFAULT_RULES, OFFLINE } from './rules.ts';
@@ -141,6 +140,8 @@ export async function simulateIot(opts: SimulateOptions): Promise<SimulateResult
 
 /** Connects once; a broker that cannot be reached is an error, not an endless retry. */
 async function connectOrFail(url: string) {
+  // Loaded on use: the server bundle holds this command too, and should not load mqtt at start.
+  const { connect } = await import('mqtt');
   const client = connect(url, {
     protocolVersion: 5,
     clientId: `gongzhi-sim-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
