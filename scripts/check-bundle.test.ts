@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { checkBudget, firstLoad, formatReport, type Manifest } from './check-bundle.ts';
+import { checkBudget, checkFirstVisit, firstLoad, formatReport, type Manifest } from './check-bundle.ts';
 
 /** A build like ours: a portal entry with React and a helper, lazy pages, a workbench with its libraries. */
 const manifest: Manifest = {
@@ -127,5 +127,28 @@ describe('portal bundle budget', () => {
     };
     const r = checkBudget(withCss, files({ 'assets/index.js': 100 }));
     expect(r.chunks.map((c) => c.file)).toEqual(['assets/index.js']);
+  });
+
+  it('budgets each first visit too: the entry’s first load plus the page’s chunks, inside the HTML', () => {
+    const read = files(
+      {
+        'assets/index.js': 60_000,
+        'assets/react.js': 50_000,
+        'assets/runtime.js': 1_000,
+        'assets/helper.js': 1_000,
+        'assets/GridPage.js': 50_000,
+      },
+      { 'assets/GridPage.js': '[antd: Table]' },
+    );
+    const r = checkFirstVisit(manifest, read, ['index.html', 'src/pages/GridPage.tsx']);
+    const home = r.pages.find((p) => p.module === 'index.html')!;
+    const grid = r.pages.find((p) => p.module === 'src/pages/GridPage.tsx')!;
+    expect(grid.gzip - home.gzip).toBeGreaterThan(49_000);
+    expect(r.problems).toEqual([
+      'Ant Design is in assets/GridPage.js, which a first visit of src/pages/GridPage.tsx carries',
+      expect.stringMatching(
+        /^a first visit of src\/pages\/GridPage\.tsx carries 1\d\d\.\d KB of gzipped JavaScript, over the budget of 150\.0 KB$/,
+      ),
+    ]);
   });
 });

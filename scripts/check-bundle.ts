@@ -7,12 +7,16 @@
  *
  *   node --import tsx scripts/check-bundle.ts [dist/web]
  *
+ * The same budget applies to each portal page's first visit, whose HTML carries the entry's code and
+ * the page's own chunks ({@link checkFirstVisit}).
+ *
  * `npm run build:web` runs it after `vite build`, so an over-budget build fails.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { PORTAL_PAGES } from '../common/portal-pages.ts';
 
 /** One entry of `.vite/manifest.json`. */
 export interface ManifestChunk {
@@ -109,6 +113,51 @@ export function checkBudget(
 }
 
 /**
+ * A first visit of a portal page gets its code inside the HTML (server/http/portal-html.ts,
+ * docs/decisions/0028): the entry's first load plus the page's own chunks (`module`, a key of the
+ * manifest; `index.html` for the home page). The same budget applies to each: it is what a phone
+ * downloads before the page can be used. Workbench code in any of them is a problem too.
+ */
+export function checkFirstVisit(
+  manifest: Manifest,
+  read: (file: string) => Buffer,
+  modules: readonly string[],
+  opts: { budget?: number; portalEntry?: string } = {},
+): { pages: { module: string; gzip: number }[]; problems: string[] } {
+  const budget = opts.budget ?? BUDGET_BYTES;
+  const entry = opts.portalEntry ?? PORTAL_ENTRY;
+  const gzipOf = new Map<string, number>();
+  const problems: string[] = [];
+  const pages = [...new Set(modules)].map((module) => {
+    const keys = new Set([
+      ...firstLoad(manifest, entry),
+      ...(manifest[module] ? firstLoad(manifest, module) : []),
+    ]);
+    let gzip = 0;
+    for (const key of keys) {
+      const file = manifest[key]!.file;
+      if (!file.endsWith('.js')) continue;
+      if (!gzipOf.has(file)) {
+        const code = read(file);
+        gzipOf.set(file, gzipSync(code, { level: 9 }).length);
+        const text = code.toString('utf8');
+        for (const lib of STAFF_LIBRARIES) {
+          if (lib.pattern.test(text))
+            problems.push(`${lib.name} is in ${file}, which a first visit of ${module} carries`);
+        }
+      }
+      gzip += gzipOf.get(file)!;
+    }
+    if (gzip > budget)
+      problems.push(
+        `a first visit of ${module} carries ${kb(gzip)} of gzipped JavaScript, over the budget of ${kb(budget)}`,
+      );
+    return { module, gzip };
+  });
+  return { pages, problems };
+}
+
+/**
  * Gzipped bytes of the JavaScript an entry loads before it runs (for the workbench, reported but not
  * budgeted: it is used on office desktops, and each screen behind sign-in loads on demand).
  */
@@ -146,6 +195,16 @@ function main(): void {
   const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as Manifest;
   const report = checkBudget(manifest, (file) => fs.readFileSync(path.join(dir, file)));
   console.log(formatReport(report));
+  const firstVisit = checkFirstVisit(manifest, (file) => fs.readFileSync(path.join(dir, file)), [
+    PORTAL_ENTRY,
+    ...Object.values(PORTAL_PAGES).map((p) => p.module),
+  ]);
+  const largest = [...firstVisit.pages].sort((a, b) => b.gzip - a.gzip)[0];
+  if (largest)
+    console.log(
+      `Portal first visit, code inside the HTML: at most ${kb(largest.gzip)} of gzipped JavaScript (${largest.module}), budget ${kb(BUDGET_BYTES)}`,
+    );
+  report.problems.push(...firstVisit.problems);
   // The workbench is its own build with its own manifest (web/vite.staff.config.ts).
   const staffManifestFile = path.join(dir, '.vite', STAFF_MANIFEST);
   if (fs.existsSync(staffManifestFile)) {

@@ -78,6 +78,8 @@ export interface LoadResult {
   jsBytes: number;
   totalBytes: number;
   requests: number;
+  /** Encoded bytes of the HTML document (on a first visit it carries the first screen's code). */
+  htmlBytes: number;
   /** JavaScript files fetched until ready, with their encoded sizes. */
   scripts: { url: string; bytes: number; encoding: string }[];
   longTasks: number;
@@ -151,11 +153,13 @@ export async function measureLoad(
     await page.addInitScript(initScript(spec.ready));
     const scripts: LoadResult['scripts'] = [];
     let totalBytes = 0;
+    let htmlBytes = 0;
     let requests = 0;
     let counting = true;
     const pending: Promise<void>[] = [];
     page.on('requestfinished', (req) => {
-      if (!counting) return;
+      // blob: modules made by the first-visit loader from code inside the page are no requests.
+      if (!counting || !/^https?:/.test(req.url())) return;
       pending.push(
         (async () => {
           const sizes = await req.sizes().catch(() => null);
@@ -163,6 +167,7 @@ export async function measureLoad(
           if (!sizes || !resp) return;
           requests++;
           totalBytes += sizes.responseBodySize;
+          if (req.resourceType() === 'document') htmlBytes += sizes.responseBodySize;
           if (req.resourceType() === 'script') {
             scripts.push({
               url: new URL(req.url()).pathname,
@@ -203,6 +208,7 @@ export async function measureLoad(
       response,
       jsBytes: scripts.reduce((n, s) => n + s.bytes, 0),
       totalBytes,
+      htmlBytes,
       requests,
       scripts,
       longTasks: m.longTasks.length,
