@@ -4,11 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer, SERVER_BUNDLE } from '../scripts/build-server.ts';
 
 /**
- * The platform as a user starts it: `gongzhi start` in a child process on a fresh data folder (or a
- * fresh PostgreSQL database when TEST_DATABASE_URL is set), then the CLI against it.
+ * The platform as a user starts it: `npm start`'s server — the bundle `dist/server/cli.mjs`, built
+ * here by the same script — in a child process on a fresh data folder (or a fresh PostgreSQL
+ * database when TEST_DATABASE_URL is set), then the CLI (through tsx, as `gongzhi`) against it.
  */
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gz-start-'));
 const port = 20000 + Math.floor(Math.random() * 20000);
@@ -50,7 +52,7 @@ function cli(args: string[], extra: Record<string, string> = {}) {
 }
 
 function start(): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'start'], { env: env() });
+  const child = spawn(process.execPath, [SERVER_BUNDLE, 'start'], { env: env() });
   children.push(child);
   let out = '';
   child.stdout?.on('data', (d) => {
@@ -82,6 +84,8 @@ function exited(child: ChildProcess): Promise<number | null> {
     else child.once('exit', (code) => resolve(code));
   });
 }
+
+beforeAll(() => buildServer(), 60_000);
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
