@@ -13,8 +13,9 @@
  * - Vite's preload helper would add `<link rel="modulepreload">` for a page's chunks before
  *   importing it (network fetches of files already in the page, or fetched by the loader): it skips
  *   any URL a `<link>` already names, so the loader adds inert `<link rel="gz-module">` for them.
- * - The entry is started by `import()` of its blob: URL. Should a file be missing, the usual module
- *   script is added instead.
+ * - The entry is started by `import()` of its blob: URL, and the other chunks in the page (the
+ *   page's own: its first screen) are imported at the same time rather than once the entry has
+ *   rendered and asks for them. Should a file be missing, the usual module script is added instead.
  * - After `load`, at idle, the inlined files are fetched from their real URLs into the HTTP cache;
  *   only when all arrived is the cookie set that gets the small HTML (modulepreload links) next time.
  *
@@ -74,6 +75,9 @@ export const BOOT_SOURCE = String.raw`(() => {
       document.body.appendChild(s);
     },
   );
+  for (const f of Object.keys(d.files)) {
+    if (f !== d.entry) load(f, []).then((u) => import(u)).catch(() => undefined);
+  }
   const warm = () =>
     Promise.all(d.warm.map((f) => get(f).then((r) => r.arrayBuffer()))).then(
       () => { document.cookie = d.cookie + '=' + d.id + '; Path=/; Max-Age=2592000; SameSite=Lax'; },
