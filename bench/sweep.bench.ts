@@ -37,10 +37,12 @@ const bench: Benchmark = {
     const offset = t0.getTime() - Date.now();
     const clock: Clock = { now: () => new Date(Date.now() + offset) };
 
-    // Deadlines far enough ahead that nothing else would touch them; one per case.
+    // Deadlines far enough ahead that nothing else would touch them; one per case. Not of suspended
+    // cases: their clock stands still and the sweep rightly leaves them (server/engine/sweep.ts).
     const pool = await sql<{ id: number; case_id: string }>`
       select d.id, d.case_id from case_deadlines d
       where d.status = 'pending' and d.due_at > ${new Date(t0.getTime() + 3600_000)}
+        and not exists (select 1 from cases c where c.id = d.case_id and c.state = 'suspended')
       order by md5(d.id::text) limit ${wanted * 3}`.execute(db);
     const seen = new Set<string>();
     const chosen: number[] = [];
