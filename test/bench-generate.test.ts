@@ -8,6 +8,7 @@ import {
   recountSql,
 } from '../bench/lib/generate.ts';
 import { summary } from '../server/modules/assessment/assessment.service.ts';
+import { coarseRows, recountCoarse } from './coarse-recount.ts';
 import { createTestEnv, type TestEnv } from './context.ts';
 
 // A small template (played through the engine) cloned to a few hundred cases.
@@ -55,46 +56,16 @@ describe('benchmark data generator', () => {
 
   it('has coarse rollups equal to the same recount by year, month or day and township, unit or both', async () => {
     const db = env.ctx.database.db;
-    const recount = await sql<{ k: string }>`
-      with d as (
-        select r.day, left(r.day, 7) || '-01' as month, left(r.day, 4) || '-01-01' as year, r.unit_id,
-          r.metric, r.value,
-          case when split_part(a.loc_path, '/', 3) = '' then a.loc_path
-            else '/' || split_part(a.loc_path, '/', 2) || '/' || split_part(a.loc_path, '/', 3) || '/' end as township,
-          '/' || split_part(a.loc_path, '/', 2) || '/' as county
+    const recount = await recountCoarse(
+      db,
+      sql`select r.day, r.unit_id, r.metric, r.value, a.loc_path
         from (${recountSql(env.ctx.config.countyCode)}) r
         join (select distinct e.payload->'attr'->>'locId' as loc_id, e.payload->'attr'->>'locPath' as loc_path
-          from case_events e) a on a.loc_id = r.loc_id)
-      select k from (
-        select concat_ws('|', 'day', 'township', day, township, '', metric, sum(value)) as k from d
-          group by day, township, metric
-        union all
-        select concat_ws('|', 'day', 'unit', day, county, unit_id, metric, sum(value)) from d
-          group by day, county, unit_id, metric
-        union all
-        select concat_ws('|', 'month', 'township', month, township, '', metric, sum(value)) from d
-          group by month, township, metric
-        union all
-        select concat_ws('|', 'month', 'unit', month, county, unit_id, metric, sum(value)) from d
-          group by month, county, unit_id, metric
-        union all
-        select concat_ws('|', 'month', 'township_unit', month, township, unit_id, metric, sum(value)) from d
-          group by month, township, unit_id, metric
-        union all
-        select concat_ws('|', 'year', 'township', year, township, '', metric, sum(value)) from d
-          group by year, township, metric
-        union all
-        select concat_ws('|', 'year', 'unit', year, county, unit_id, metric, sum(value)) from d
-          group by year, county, unit_id, metric
-        union all
-        select concat_ws('|', 'year', 'township_unit', year, township, unit_id, metric, sum(value)) from d
-          group by year, township, unit_id, metric) x
-      order by 1`.execute(db);
-    const coarse = await sql<{ k: string }>`
-      select concat_ws('|', span, grain, to_char(day, 'YYYY-MM-DD'), loc_path, unit_id, metric, value) as k
-      from assessment_rollups_coarse where value <> 0 order by 1`.execute(db);
-    expect(coarse.rows.length).toBeGreaterThan(100);
-    expect(coarse.rows.map((r) => r.k)).toEqual(recount.rows.map((r) => r.k));
+          from case_events e) a on a.loc_id = r.loc_id`,
+    );
+    const coarse = await coarseRows(db);
+    expect(coarse.length).toBeGreaterThan(100);
+    expect(coarse).toEqual(recount);
   });
 
   it('gives every case a coherent event history', async () => {
