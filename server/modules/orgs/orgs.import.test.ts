@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnv, type TestEnv } from '../../../test/context.ts';
 import { createTownship, ensureCounty } from '../../../test/factories.ts';
 import { systemActor } from '../../authz/actor.ts';
+import { CATEGORY_TAXONOMY } from '../categories/taxonomy.ts';
 import { importGridsFile, importOrgsFile } from './orgs.import.ts';
 
 let env: TestEnv;
@@ -124,5 +125,34 @@ describe('gongzhi import grids', () => {
     expect(g.min_lon).toBeCloseTo(116);
     expect(g.area_m2).toBeGreaterThan(1_000_000);
     expect(g.path).toBe(`/360121/${township}/${township}911/${township}911001/`);
+  });
+});
+
+describe('gongzhi import orgs into a database without the demo county', () => {
+  it('also loads the category taxonomy, so the imported county can take cases', async () => {
+    const fresh = await createTestEnv();
+    try {
+      const db = fresh.ctx.database.db;
+      const categories = async () =>
+        Number(
+          (
+            await db
+              .selectFrom('categories')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where('county_code', '=', '360121')
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      expect(await categories()).toBe(0);
+      const file = write(
+        'county.csv',
+        'code,name,kind,parent_code\n360121,南昌县,county,\n360121100,莲塘镇,township,360121\n',
+      );
+      const r = await importOrgsFile(fresh.ctx, systemActor('360121'), file);
+      expect(r.errors).toEqual([]);
+      expect(await categories()).toBe(CATEGORY_TAXONOMY.length);
+    } finally {
+      await fresh.close();
+    }
   });
 });
