@@ -168,8 +168,7 @@ const zhCN = {
   'photos.reading': '正在处理照片…',
   'photos.alt': '第 {n} 张照片：{name}',
   'photos.remove': '删除第 {n} 张照片',
-  'photos.hint':
-    '照片暂时只保存在本机，提交时只发送文件名；照片上传功能开通后再补充上传。照片中的拍摄位置信息会被去除。',
+  'photos.hint': '照片在手机上压缩后随反映一起上传；照片中的拍摄位置等信息会被去除，别人看不到。',
   'photos.tooMany': '最多 {n} 张照片，多出的没有添加。',
   'photos.notImage': '有 {n} 个文件不是图片，没有添加。',
   'photos.notSaved': '照片较大，未能保存到本机草稿；请在关闭页面前提交。',

@@ -162,7 +162,7 @@ export const en: Dict = {
   'photos.alt': 'Photo {n}: {name}',
   'photos.remove': 'Remove photo {n}',
   'photos.hint':
-    'For now photos stay on this device and only their file names are sent; they can be uploaded once photo upload is available. The camera position stored in a photo is removed.',
+    'Photos are made smaller on this device and sent with your request; the camera position and other details stored in a photo are removed before anyone sees it.',
   'photos.tooMany': 'At most {n} photos; the extra ones were not added.',
   'photos.notImage': '{n} file(s) were not pictures and were not added.',
   'photos.notSaved':

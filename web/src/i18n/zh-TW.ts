@@ -159,8 +159,7 @@ export const zhTW: Dict = {
   'photos.reading': '正在處理照片…',
   'photos.alt': '第 {n} 張照片：{name}',
   'photos.remove': '刪除第 {n} 張照片',
-  'photos.hint':
-    '照片暫時只儲存在本機，提交時只傳送檔名；照片上傳功能開通後再補充上傳。照片中的拍攝位置資訊會被去除。',
+  'photos.hint': '照片在手機上壓縮後隨反映一起上傳；照片中的拍攝位置等資訊會被去除，別人看不到。',
   'photos.tooMany': '最多 {n} 張照片，多出的沒有新增。',
   'photos.notImage': '有 {n} 個檔案不是圖片，沒有新增。',
   'photos.notSaved': '照片較大，未能儲存到本機草稿；請在關閉頁面前提交。',
