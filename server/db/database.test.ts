@@ -94,3 +94,17 @@ describe('audit log', () => {
     expect(still?.action).toBe('demo.seeded');
   });
 });
+
+describe('prepared statements', () => {
+  it('a statement with values is prepared once per connection and reused; one without runs unnamed', async () => {
+    const names = await database.transaction(async (trx) => {
+      for (const code of ['x1', 'x2', 'x3'])
+        await trx.selectFrom('counties').select('code').where('code', '=', code).execute();
+      const r = await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(trx);
+      return r.rows.map((x) => x.statement);
+    });
+    const mine = names.filter((s) => s === 'select "code" from "counties" where "code" = $1');
+    expect(mine).toHaveLength(1);
+    expect(names.some((s) => s.includes('pg_prepared_statements'))).toBe(false);
+  });
+});

@@ -2,7 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import {
+  Kysely,
+  PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type Transaction,
+} from 'kysely';
 import pg from 'pg';
 import { FolderLock } from './lock.ts';
 import type { DB } from './schema.ts';
@@ -142,6 +148,50 @@ function wrap(
   };
 }
 
+/** At most this many distinct statement texts are prepared (per process; each connection prepares its own). */
+const MAX_PREPARED = 400;
+const preparedNames = new Map<string, string>();
+const patched = new WeakSet<pg.PoolClient>();
+
+/**
+ * Prepared statements for every statement Kysely sends: the pool's clients name each statement
+ * by its text (`pg` then parses it once per connection and afterwards sends only Bind/Execute),
+ * so the server skips parsing and, for a statement run often, planning. Kysely itself never names
+ * statements. Texts beyond MAX_PREPARED (a process that builds many shapes of query) run unnamed,
+ * as before; transaction control is left alone.
+ */
+function preparing(pool: pg.Pool): PostgresPool {
+  return {
+    async connect() {
+      const client = await pool.connect();
+      if (!patched.has(client)) {
+        patched.add(client);
+        const query = client.query.bind(client) as (...a: unknown[]) => unknown;
+        (client as unknown as { query: (...a: unknown[]) => unknown }).query = (
+          text: unknown,
+          values?: unknown,
+        ) => {
+          // Without values pg uses the simple protocol, which also carries scripts of several statements.
+          if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0)
+            return query(text, values);
+          let name = preparedNames.get(text);
+          if (
+            name === undefined &&
+            preparedNames.size < MAX_PREPARED &&
+            !/^\s*(begin|commit|rollback|savepoint|release|set |listen|unlisten)\b/i.test(text)
+          ) {
+            name = `gz${preparedNames.size + 1}`;
+            preparedNames.set(text, name);
+          }
+          return name ? query({ name, text, values }) : query(text, values);
+        };
+      }
+      return client as unknown as PostgresPoolClient;
+    },
+    end: () => pool.end(),
+  };
+}
+
 async function openPostgres(url: string, max: number): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
   // An idle client that loses its server must not crash the process; the next query reports it.
@@ -153,7 +203,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   pool.on('connect', (client) => {
     client.on('error', () => {});
   });
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparing(pool) }) });
   return wrap(
     db,
     'postgres',
@@ -246,7 +296,7 @@ async function openPglite(dataDir: string, loadDataDir?: Blob): Promise<Database
       startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
     });
     const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1 });
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparing(pool) }) });
     return wrap(
       db,
       'pglite',

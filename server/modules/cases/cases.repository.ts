@@ -164,8 +164,12 @@ export async function searchCases(db: Kysely<DB>, actor: StaffActor, f: CaseFilt
   const rows = await db.transaction().execute(async (trx) => {
     // For this query only: no JIT compilation (planned for the estimated cost of a whole scan, it
     // took 1–2 s at 1M cases for queries that read one page), and bitmaps that stay exact (a lossy
-    // one makes the scan recompute gz_grams for every case on its pages).
-    await sql`select set_config('jit', 'off', true), set_config('work_mem', '16MB', true)`.execute(trx);
+    // one makes the scan recompute gz_grams for every case on its pages). And a plan of its own for
+    // every search (statements are prepared, server/db/database.ts): how many cases a term, a
+    // category or a queue holds differs by orders of magnitude, which a generic plan cannot know.
+    await sql`select set_config('jit', 'off', true), set_config('work_mem', '16MB', true), set_config('plan_cache_mode', 'force_custom_plan', true)`.execute(
+      trx,
+    );
     return (await trx.executeQuery(query)).rows;
   });
   void now;
