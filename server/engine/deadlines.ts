@@ -137,7 +137,7 @@ export async function applyDeadlines(
     config?: CountyConfig;
     fresh?: boolean;
   } = {},
-): Promise<void> {
+): Promise<NewDeadline[]> {
   const open = ['pending', 'warned', 'overdue'] as const;
   if (!opts.fresh) {
     if (effect.cancel === 'all') {
@@ -172,7 +172,7 @@ export async function applyDeadlines(
     }
   }
   const stages = effect.set ?? [];
-  if (!stages.length) return;
+  if (!stages.length) return [];
   const rows = [];
   for (const stage of stages) {
     const { dueAt, warnAt } = await dueFor(trx, c, stage, now, opts.limits?.[stage], opts.config);
@@ -186,6 +186,20 @@ export async function applyDeadlines(
     });
   }
   await trx.insertInto('case_deadlines').values(rows).execute();
+  return rows.map((r) => ({
+    stage: r.stage,
+    org_id: r.org_id,
+    due_at: r.due_at,
+    status: 'pending' as const,
+  }));
+}
+
+/** A deadline as `applyDeadlines` set it (open, `pending`). */
+export interface NewDeadline {
+  stage: Stage;
+  org_id: string | null;
+  due_at: Date;
+  status: 'pending';
 }
 
 /** The open deadline of a stage, if any. */

@@ -7,7 +7,7 @@ import type { CasePending, CaseRow, DB } from '../db/schema.ts';
 import { AppError, notFound } from '../lib/errors.ts';
 import { enqueueWebhooks } from '../modules/webhooks/webhooks.outbox.ts';
 import { countyConfig } from './config.ts';
-import { applyDeadlines } from './deadlines.ts';
+import { applyDeadlines, type NewDeadline } from './deadlines.ts';
 import { announce } from './live.ts';
 import { cohortMetrics, metricsFor } from './metrics.ts';
 import { enqueueNotifications } from './notify.ts';
@@ -33,8 +33,16 @@ export function unitOf(actor: Actor): string | null {
   return actor.kind === 'staff' ? actingUnitOf(actor) : null;
 }
 
-/** How the actor relates to the case (empty: the case is not theirs to see). */
-export async function relationsOf(trx: Kysely<DB>, actor: Actor, c: CaseRow): Promise<Set<Relation>> {
+/**
+ * How the actor relates to the case (empty: the case is not theirs to see). `units`: the case's
+ * units when the caller has them (a case just received has none), saving their read.
+ */
+export async function relationsOf(
+  trx: Kysely<DB>,
+  actor: Actor,
+  c: CaseRow,
+  units?: readonly { org_id: string; relation: string }[],
+): Promise<Set<Relation>> {
   const rel = new Set<Relation>();
   if (actor.kind === 'citizen') {
     if (c.citizen_id === actor.citizenId && c.county_code === actor.countyCode) rel.add('owner');
@@ -45,13 +53,15 @@ export async function relationsOf(trx: Kysely<DB>, actor: Actor, c: CaseRow): Pr
   if (c.reporter_user_id === actor.userId) rel.add('reporter');
   const unit = actingUnitOf(actor);
   if (c.lead_org_id === unit) rel.add('lead');
-  const units = await trx
-    .selectFrom('case_units')
-    .select('relation')
-    .where('case_id', '=', c.id)
-    .where('org_id', '=', unit)
-    .execute();
-  for (const u of units) if (u.relation !== 'lead') rel.add(u.relation);
+  const mine = units
+    ? units.filter((u) => u.org_id === unit)
+    : await trx
+        .selectFrom('case_units')
+        .select('relation')
+        .where('case_id', '=', c.id)
+        .where('org_id', '=', unit)
+        .execute();
+  for (const u of mine) if (u.relation !== 'lead') rel.add(u.relation as Relation);
   return rel;
 }
 
@@ -79,9 +89,14 @@ export function mayTake(def: ActionDef, actor: Actor, rel: Set<Relation>): boole
 }
 
 /** The actions this actor may take on the case now (what the UI shows). */
-export async function allowedActions(trx: Kysely<DB>, actor: Actor, c: CaseRow): Promise<string[]> {
+export async function allowedActions(
+  trx: Kysely<DB>,
+  actor: Actor,
+  c: CaseRow,
+  units?: readonly { org_id: string; relation: string }[],
+): Promise<string[]> {
   const wf = workflowOf(c.type);
-  const rel = await relationsOf(trx, actor, c);
+  const rel = await relationsOf(trx, actor, c, units);
   return Object.entries(wf.actions as Record<string, ActionDef>)
     .filter(([, def]) => (def.from as readonly string[]).includes(c.state) && mayTake(def, actor, rel))
     .map(([name]) => name);
@@ -104,7 +119,7 @@ export async function perform(
   action: string,
   rawInput: unknown,
   opts: { version?: number | undefined; meta?: Meta } = {},
-): Promise<{ case: CaseRow; eventId: number }> {
+): Promise<{ case: CaseRow; eventId: number; newDeadlines: NewDeadline[] }> {
   return ctx.database.transaction(async (trx) => {
     const c = await loadCase(trx, actor, caseId, true);
     const wf = workflowOf(c.type);
@@ -203,7 +218,7 @@ export async function commitEvent(
   actor: Actor,
   c: CaseRow,
   spec: EventSpec,
-): Promise<{ case: CaseRow; eventId: number }> {
+): Promise<{ case: CaseRow; eventId: number; newDeadlines: NewDeadline[] }> {
   const { pending, ...columns } = spec.set;
   const next: CaseRow = spec.fresh
     ? { ...c, state: spec.to }
@@ -260,7 +275,10 @@ export async function commitEvent(
     }))
     .returning('id')
     .executeTakeFirstOrThrow();
-  await applyDeadlines(trx, next, spec.deadlines, spec.now, { config, fresh: spec.fresh ?? false });
+  const newDeadlines = await applyDeadlines(trx, next, spec.deadlines, spec.now, {
+    config,
+    fresh: spec.fresh ?? false,
+  });
   await enqueueNotifications(trx, ctx, next, spec.notify, spec.now);
   await enqueueWebhooks(trx, next, {
     eventId: event.id,
@@ -277,7 +295,7 @@ export async function commitEvent(
   ]);
   if (spec.action === 'receive') await announce(trx, 'received', next, spec.now);
   else if (next.state === 'closed' && c.state !== 'closed') await announce(trx, 'closed', next, spec.now);
-  return { case: next, eventId: event.id };
+  return { case: next, eventId: event.id, newDeadlines };
 }
 
 /** Chinese state labels for messages (the UI translates by code). */

@@ -4,9 +4,14 @@ import type { AppContext } from '../context.ts';
 import type { CaseRow, DB, Urgency } from '../db/schema.ts';
 import { maskPhone } from '../lib/crypto.ts';
 import { AppError } from '../lib/errors.ts';
-import { claimForCase } from '../modules/attachments/attachments.repository.ts';
+import {
+  type CasePhoto,
+  claimForCase,
+  listCaseAttachments,
+} from '../modules/attachments/attachments.repository.ts';
 import { uploaderOf } from '../modules/attachments/attachments.service.ts';
 import { countyConfig } from './config.ts';
+import type { NewDeadline } from './deadlines.ts';
 import { commitEvent, type Meta, unitOf } from './engine.ts';
 import { workflowOf } from './registry.ts';
 import { chinaDay } from './rollups.ts';
@@ -50,7 +55,7 @@ export async function receiveCase(
   actor: Actor,
   input: IntakeInput,
   meta: Meta = {},
-): Promise<{ case: CaseRow; replayed: boolean }> {
+): Promise<Received> {
   const county = actor.countyCode;
   try {
     return await receiveNew(ctx, actor, input, meta);
@@ -65,12 +70,16 @@ export async function receiveCase(
   }
 }
 
-async function receiveNew(
-  ctx: AppContext,
-  actor: Actor,
-  input: IntakeInput,
-  meta: Meta,
-): Promise<{ case: CaseRow; replayed: boolean }> {
+/**
+ * The case a call to `receiveCase` stands for. A new case comes with what its intake wrote besides
+ * the row — its deadlines and photos (it has no units or whistles yet) — so that the answer needs
+ * no second read of it.
+ */
+export type Received =
+  | { case: CaseRow; replayed: true }
+  | { case: CaseRow; replayed: false; written: { deadlines: NewDeadline[]; photos: CasePhoto[] } };
+
+async function receiveNew(ctx: AppContext, actor: Actor, input: IntakeInput, meta: Meta): Promise<Received> {
   const county = actor.countyCode;
   const wf = workflowOf(input.type);
   const attachmentIds = [...new Set(input.attachments ?? [])];
@@ -134,8 +143,8 @@ async function receiveNew(
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await takeAttachments(trx, actor, row.id, attachmentIds);
-    const { case: after } = await commitEvent(
+    const photos = await takeAttachments(trx, actor, row.id, attachmentIds);
+    const { case: after, newDeadlines } = await commitEvent(
       trx,
       ctx,
       actor,
@@ -169,7 +178,7 @@ async function receiveNew(
         fresh: true,
       },
     );
-    return { case: after, replayed: false };
+    return { case: after, replayed: false, written: { deadlines: newDeadlines, photos } };
   });
 }
 
@@ -205,8 +214,13 @@ async function nextCode(
  * Gives the uploaded photos to the new case. Only the caller's own uploads that no case has taken
  * yet (any system upload for a system channel); anything else is refused, and nothing is written.
  */
-async function takeAttachments(trx: Kysely<DB>, actor: Actor, caseId: string, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
+async function takeAttachments(
+  trx: Kysely<DB>,
+  actor: Actor,
+  caseId: string,
+  ids: string[],
+): Promise<CasePhoto[]> {
+  if (ids.length === 0) return [];
   const taken = await claimForCase(
     trx,
     actor.countyCode,
@@ -219,4 +233,5 @@ async function takeAttachments(trx: Kysely<DB>, actor: Actor, caseId: string, id
       details: [{ field: 'attachments', message: '照片不存在、已被使用或不是您上传的，请重新上传' }],
     });
   }
+  return listCaseAttachments(trx, caseId);
 }

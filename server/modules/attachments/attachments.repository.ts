@@ -106,7 +106,17 @@ export async function attachmentBytes(db: Kysely<DB>, id: string, size: 'full' |
 }
 
 /** Photos of one case, oldest first (metadata only). */
-export async function listCaseAttachments(db: Kysely<DB>, caseId: string) {
+/** A case's photo as the case detail lists it. */
+export interface CasePhoto {
+  id: string;
+  width: number;
+  height: number;
+  size: number;
+  uploader_kind: string;
+  created_at: Date;
+}
+
+export async function listCaseAttachments(db: Kysely<DB>, caseId: string): Promise<CasePhoto[]> {
   return db
     .selectFrom('attachments')
     .select(['id', 'width', 'height', 'size', 'uploader_kind', 'created_at'])

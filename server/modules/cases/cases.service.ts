@@ -1,15 +1,16 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Actor, StaffActor } from '../../authz/actor.ts';
 import { roleCan } from '../../authz/permissions.ts';
 import { caseVisibleTo } from '../../authz/scope.ts';
 import type { AppContext } from '../../context.ts';
-import type { CaseRow, DB } from '../../db/schema.ts';
+import type { CaseRow, CaseUnitsTable, DB } from '../../db/schema.ts';
+import { countyConfig } from '../../engine/config.ts';
 import { allowedActions, loadCase, type Meta, perform, STATE_LABELS } from '../../engine/engine.ts';
 import { type IntakeInput, receiveCase } from '../../engine/intake.ts';
 import { workflowOf } from '../../engine/registry.ts';
 import { scoreDuplicates } from '../../engine/similarity.ts';
 import { AppError } from '../../lib/errors.ts';
-import { listCaseAttachments } from '../attachments/attachments.repository.ts';
+import { type CasePhoto, listCaseAttachments } from '../attachments/attachments.repository.ts';
 import { audit } from '../audit/audit.ts';
 import { type CaseFilter, searchCases } from './cases.repository.ts';
 
@@ -48,7 +49,22 @@ export async function intake(ctx: AppContext, actor: Actor, input: IntakeInput, 
     if (input.type !== 'appeal') throw new AppError('FORBIDDEN');
   }
   const r = await receiveCase(ctx, actor, input, meta);
-  return { ...(await caseDetail(ctx, actor, r.case.id)), replayed: r.replayed };
+  if (r.replayed) return { ...(await caseDetail(ctx, actor, r.case.id)), replayed: true };
+  // A new case is answered from what its intake wrote: the row, its deadlines and photos; it has no
+  // units and no whistles yet. The same presentation as every other read of it.
+  const parts: DetailParts = { units: [], whistles: [], ...r.written };
+  return { ...(await presentCase(ctx, actor, r.case, parts)), replayed: false };
+}
+
+/** A category's name, from the engine's copy of the county's categories (a read if it is not there). */
+async function categoryOf(ctx: AppContext, countyCode: string, id: string) {
+  const known = (await countyConfig(ctx, countyCode)).categories.get(id);
+  if (known) return { id: known.id, name: known.name };
+  return ctx.database.db
+    .selectFrom('categories')
+    .select(['id', 'name'])
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 /** Names of org units, for presenting. */
@@ -67,7 +83,7 @@ async function orgNames(db: Kysely<DB>, ids: (string | null)[]) {
 export async function caseDetail(ctx: AppContext, actor: Actor, id: string) {
   const db = ctx.database.db;
   const c = await loadCase(db, actor, id);
-  const [units, deadlines, whistles, category, actions, photos] = await Promise.all([
+  const [units, deadlines, whistles, photos] = await Promise.all([
     db.selectFrom('case_units').selectAll().where('case_id', '=', c.id).orderBy('relation').execute(),
     db
       .selectFrom('case_deadlines')
@@ -97,15 +113,41 @@ export async function caseDetail(ctx: AppContext, actor: Actor, id: string) {
       .where('w.case_id', '=', c.id)
       .orderBy('w.created_at')
       .execute(),
-    c.category_id
-      ? db
-          .selectFrom('categories')
-          .select(['id', 'name', 'parent_id'])
-          .where('id', '=', c.category_id)
-          .executeTakeFirst()
-      : undefined,
-    allowedActions(db, actor, c),
     listCaseAttachments(db, c.id),
+  ]);
+  return presentCase(ctx, actor, c, { units, deadlines, whistles, photos });
+}
+
+/** What a case's detail shows besides its row. */
+interface DetailParts {
+  units: Pick<Selectable<CaseUnitsTable>, 'org_id' | 'relation' | 'status' | 'reply'>[];
+  /** Open deadlines, earliest first. */
+  deadlines: { stage: string; org_id: string | null; due_at: Date; status: string }[];
+  whistles: {
+    id: string;
+    reason_class: string;
+    message: string;
+    created_at: Date;
+    whistler_org_id: string;
+    department_id: string;
+    status: string;
+    due_at: Date;
+    reported_at: Date | null;
+    responder: string | null;
+    action_taken: string | null;
+    late: boolean;
+    rating: number | null;
+  }[];
+  photos: CasePhoto[];
+}
+
+/** The detail of a case the reader may see (the caller has checked that), from its parts. */
+async function presentCase(ctx: AppContext, actor: Actor, c: CaseRow, parts: DetailParts) {
+  const db = ctx.database.db;
+  const { units, deadlines, whistles, photos } = parts;
+  const [category, actions] = await Promise.all([
+    c.category_id ? categoryOf(ctx, c.county_code, c.category_id) : undefined,
+    allowedActions(db, actor, c, units),
   ]);
   const names = await orgNames(db, [
     c.lead_org_id,
