@@ -390,10 +390,17 @@ export interface PatrolsTable {
   updated_at: Timestamp;
 }
 
+/** Bumped by a trigger on every change to a county's grids (routing's cache key). */
+export interface GridStampsTable {
+  county_code: string;
+  version: Generated<number>;
+}
+
 export interface DB {
   counties: CountiesTable;
   org_units: OrgUnitsTable;
   grids: GridsTable;
+  grid_stamps: GridStampsTable;
   users: UsersTable;
   user_grids: UserGridsTable;
   citizens: CitizensTable;

@@ -16,17 +16,18 @@ export interface RoutingDecision {
 let cache: { key: string; index: GridIndex } | undefined;
 
 /**
- * The county's grid index (point → grid), rebuilt when grids change. Flatbush keeps lookups fast at
- * 100,000 grids (correctness tested in geometry.test.ts; a benchmark is planned under bench/).
+ * What says whether the cached index is current: the county's grid stamp, which every change to
+ * its grids bumps in the same transaction (a trigger, migration 20261130140000_grid_stamps).
  */
-export async function gridIndexFor(db: Kysely<DB>, countyCode: string): Promise<GridIndex> {
-  const stamp = await db
-    .selectFrom('grids')
-    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('updated_at').as('at')])
-    .where('county_code', '=', countyCode)
-    .executeTakeFirstOrThrow();
-  const key = `${countyCode}:${stamp.n}:${stamp.at ? new Date(stamp.at as Date).toISOString() : ''}`;
-  if (cache?.key === key) return cache.index;
+function stampKey(countyCode: string, version: number | null): string {
+  return `${countyCode}:${version ?? 0}`;
+}
+
+/**
+ * The county's grid index (point → grid), rebuilt when grids change. Flatbush keeps lookups fast at
+ * 100,000 grids (bench/routing.bench.ts; correctness tested in geometry.test.ts).
+ */
+async function buildIndex(db: Kysely<DB>, countyCode: string, key: string): Promise<GridIndex> {
   const grids = await db
     .selectFrom('grids')
     .select(['id', 'geometry'])
@@ -35,6 +36,53 @@ export async function gridIndexFor(db: Kysely<DB>, countyCode: string): Promise<
   const index = new GridIndex(grids.map((g) => ({ id: g.id, geometry: g.geometry as never })));
   cache = { key, index };
   return index;
+}
+
+/** The grids' stamp and a village, in one round trip. */
+async function stampAndVillage(db: Kysely<DB>, countyCode: string, villageId: string | null) {
+  const row = await db
+    .selectFrom('counties as k')
+    .leftJoin('grid_stamps as g', 'g.county_code', 'k.code')
+    .leftJoin('org_units as v', (j) =>
+      j
+        .on('v.id', '=', villageId ?? '')
+        .on('v.county_code', '=', countyCode)
+        .on('v.kind', '=', 'village'),
+    )
+    .select(['g.version', 'v.id', 'v.name', 'v.parent_id', 'v.path'])
+    .where('k.code', '=', countyCode)
+    .executeTakeFirst();
+  const village =
+    row?.id && row.name !== null && row.path !== null
+      ? { id: row.id, name: row.name, parent_id: row.parent_id, path: row.path }
+      : undefined;
+  return { key: stampKey(countyCode, row?.version ?? null), village };
+}
+
+/**
+ * Point → grid → village. The point is located in the index this process holds, and the grids'
+ * stamp is read in the same statement as that village; only when the grids changed since (or there
+ * is no index yet) is the index rebuilt and the point located again. One statement in the common
+ * case, and never a stale answer.
+ */
+async function locate(
+  db: Kysely<DB>,
+  countyCode: string,
+  point: { lon: number; lat: number } | null,
+  villageGiven: string | null,
+) {
+  const villageOf = (gridId: string | null) => (gridId ? gridId.slice(0, 12) : villageGiven);
+  const held = cache?.key.startsWith(`${countyCode}:`) ? cache : undefined;
+  let gridId = point && held ? held.index.locate(point.lon, point.lat) : null;
+  const firstId = villageOf(gridId);
+  const first = await stampAndVillage(db, countyCode, firstId);
+  if (!point || first.key === held?.key)
+    return { gridId, villageId: villageOf(gridId), village: first.village };
+  gridId = (await buildIndex(db, countyCode, first.key)).locate(point.lon, point.lat);
+  const villageId = villageOf(gridId);
+  if (villageId === (first.village?.id ?? villageOf(null)))
+    return { gridId, villageId, village: first.village };
+  return { gridId, villageId, village: (await stampAndVillage(db, countyCode, villageId)).village };
 }
 
 /**
@@ -51,28 +99,16 @@ export async function route(
   known?: Pick<CategoriesTable, 'id' | 'name' | 'level' | 'default_org_id'>,
 ): Promise<RoutingDecision> {
   const reasons: string[] = [];
-  let gridId: string | null = null;
-  let villageId: string | null = null;
-  if (input.lon != null && input.lat != null) {
-    gridId = (await gridIndexFor(db, countyCode)).locate(input.lon, input.lat);
-    if (gridId) reasons.push(`位置 (${input.lon.toFixed(5)}, ${input.lat.toFixed(5)}) 落在网格 ${gridId}`);
+  const point = input.lon != null && input.lat != null ? { lon: input.lon, lat: input.lat } : null;
+  const found = await locate(db, countyCode, point, input.villageId ?? null);
+  const gridId = found.gridId;
+  let villageId = found.villageId;
+  const village = villageId ? found.village : undefined;
+  if (point) {
+    if (gridId) reasons.push(`位置 (${point.lon.toFixed(5)}, ${point.lat.toFixed(5)}) 落在网格 ${gridId}`);
     else reasons.push('位置不在本县任何网格内');
   }
-  if (gridId) {
-    villageId = gridId.slice(0, 12);
-  } else if (input.villageId) {
-    villageId = input.villageId;
-    reasons.push(`按所选村（社区）${input.villageId} 定位`);
-  }
-  const village = villageId
-    ? await db
-        .selectFrom('org_units')
-        .select(['id', 'name', 'parent_id', 'path'])
-        .where('id', '=', villageId)
-        .where('county_code', '=', countyCode)
-        .where('kind', '=', 'village')
-        .executeTakeFirst()
-    : undefined;
+  if (!gridId && input.villageId) reasons.push(`按所选村（社区）${input.villageId} 定位`);
   if (villageId && !village) {
     reasons.push(`村（社区）${villageId} 不存在，按全县处理`);
     villageId = null;
