@@ -8,6 +8,8 @@ import pg from 'pg';
 
 let total = 0;
 const byText = new Map<string, number>();
+/** Milliseconds from sending each statement to its answer, by the same key (the engine's time). */
+const msByText = new Map<string, number>();
 const original = pg.Client.prototype.query;
 // biome-ignore lint/suspicious/noExplicitAny: pg's query has many overloads; we only pass them on.
 (pg.Client.prototype as any).query = function (this: pg.Client, ...args: any[]) {
@@ -16,11 +18,20 @@ const original = pg.Client.prototype.query;
   // Identify a statement by its first words (the table it touches), not its values.
   const key = text.replace(/\s+/g, ' ').slice(0, 70);
   byText.set(key, (byText.get(key) ?? 0) + 1);
-  return (original as (...a: unknown[]) => unknown).apply(this, args);
+  const started = performance.now();
+  const done = () => msByText.set(key, (msByText.get(key) ?? 0) + performance.now() - started);
+  const r = (original as (...a: unknown[]) => unknown).apply(this, args);
+  if (r && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).then(done, done);
+  return r;
 };
 
 process.on('message', (m) => {
-  if (m === 'queries?') process.send?.({ kind: 'queries', total, byText: Object.fromEntries(byText) });
+  if (m === 'queries?') process.send?.({
+      kind: 'queries',
+      total,
+      byText: Object.fromEntries(byText),
+      msByText: Object.fromEntries(msByText),
+    });
 });
 // The IPC channel must not keep a stopping server alive.
 process.channel?.unref();

@@ -46,7 +46,7 @@ export interface BenchServer {
   /** The fresh PostgreSQL database's URL ('' on PGlite). */
   databaseUrl: string;
   /** Statements sent so far, total and by their first words (needs `countQueries`). */
-  queries(): Promise<{ total: number; byText: Record<string, number> }>;
+  queries(): Promise<{ total: number; byText: Record<string, number>; msByText: Record<string, number> }>;
   /** Resident set size of the server process now (VmRSS), in MB. */
   rssMb(): number;
   stop(opts?: { keepData?: boolean }): Promise<void>;
@@ -122,10 +122,15 @@ export async function startBenchServer(opts: BenchServerOptions): Promise<BenchS
       return new Promise((resolve, reject) => {
         if (!child.send) return reject(new Error('server started without countQueries'));
         const onMessage = (m: unknown) => {
-          const msg = m as { kind?: string; total?: number; byText?: Record<string, number> };
+          const msg = m as {
+            kind?: string;
+            total?: number;
+            byText?: Record<string, number>;
+            msByText?: Record<string, number>;
+          };
           if (msg.kind !== 'queries') return;
           child.off('message', onMessage);
-          resolve({ total: msg.total ?? 0, byText: msg.byText ?? {} });
+          resolve({ total: msg.total ?? 0, byText: msg.byText ?? {}, msByText: msg.msByText ?? {} });
         };
         child.on('message', onMessage);
         child.send('queries?');
