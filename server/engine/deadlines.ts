@@ -1,6 +1,6 @@
-import { type Kysely, sql } from 'kysely';
+import { type Insertable, type Kysely, sql } from 'kysely';
 import type { AppContext } from '../context.ts';
-import type { CaseRow, DB, Urgency } from '../db/schema.ts';
+import type { CaseDeadlinesTable, CaseRow, DB, Urgency } from '../db/schema.ts';
 import { type TimeLimit, WorkCalendar } from './calendar.ts';
 import type { CountyConfig } from './config.ts';
 import type { DeadlineEffect, Stage } from './workflow.ts';
@@ -138,6 +138,25 @@ export async function applyDeadlines(
     fresh?: boolean;
   } = {},
 ): Promise<NewDeadline[]> {
+  const rows = await planDeadlines(trx, c, effect, now, opts);
+  return insertDeadlines(trx, rows);
+}
+
+/** A deadline row to insert. */
+export type DeadlineRow = Insertable<CaseDeadlinesTable>;
+
+/**
+ * The first half of `applyDeadlines`: closes and cancels what the effect says (statements of their
+ * own), and returns the rows of the deadlines it opens, for the caller to insert — several events'
+ * rows in one statement (`insertDeadlines`).
+ */
+export async function planDeadlines(
+  trx: Kysely<DB>,
+  c: CaseRow,
+  effect: DeadlineEffect,
+  now: Date,
+  opts: Parameters<typeof applyDeadlines>[4] = {},
+): Promise<DeadlineRow[]> {
   const open = ['pending', 'warned', 'overdue'] as const;
   if (!opts.fresh) {
     if (effect.cancel === 'all') {
@@ -173,7 +192,7 @@ export async function applyDeadlines(
   }
   const stages = effect.set ?? [];
   if (!stages.length) return [];
-  const rows = [];
+  const rows: DeadlineRow[] = [];
   for (const stage of stages) {
     const { dueAt, warnAt } = await dueFor(trx, c, stage, now, opts.limits?.[stage], opts.config);
     rows.push({
@@ -185,11 +204,21 @@ export async function applyDeadlines(
       warn_at: warnAt,
     });
   }
-  await trx.insertInto('case_deadlines').values(rows).execute();
+  return rows;
+}
+
+/** Inserts deadline rows (open, `pending`) and answers them as the case detail shows them. */
+export async function insertDeadlines(trx: Kysely<DB>, rows: readonly DeadlineRow[]): Promise<NewDeadline[]> {
+  if (rows.length) await trx.insertInto('case_deadlines').values(rows).execute();
+  return toNewDeadlines(rows);
+}
+
+/** Deadline rows as the case detail shows them (open, `pending`). */
+export function toNewDeadlines(rows: readonly DeadlineRow[]): NewDeadline[] {
   return rows.map((r) => ({
-    stage: r.stage,
-    org_id: r.org_id,
-    due_at: r.due_at,
+    stage: r.stage as Stage,
+    org_id: r.org_id ?? null,
+    due_at: r.due_at as Date,
     status: 'pending' as const,
   }));
 }

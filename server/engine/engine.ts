@@ -5,12 +5,12 @@ import { actingUnitOf, caseVisibleTo, pathInScope, scopeOf } from '../authz/scop
 import type { AppContext } from '../context.ts';
 import type { CasePending, CaseRow, DB } from '../db/schema.ts';
 import { AppError, notFound } from '../lib/errors.ts';
-import { enqueueWebhooks } from '../modules/webhooks/webhooks.outbox.ts';
+import { enqueueWebhooksAll } from '../modules/webhooks/webhooks.outbox.ts';
 import { countyConfig } from './config.ts';
-import { applyDeadlines, type NewDeadline } from './deadlines.ts';
-import { announce } from './live.ts';
+import { insertDeadlines, type NewDeadline, planDeadlines, toNewDeadlines } from './deadlines.ts';
+import { announceAll, type LiveEvent } from './live.ts';
 import { cohortMetrics, metricsFor } from './metrics.ts';
-import { enqueueNotifications } from './notify.ts';
+import { notificationRows } from './notify.ts';
 import { workflowOf } from './registry.ts';
 import { addRollupBatch, attributionOf, chinaDay, type Metrics } from './rollups.ts';
 import type {
@@ -119,7 +119,7 @@ export async function perform(
   action: string,
   rawInput: unknown,
   opts: { version?: number | undefined; meta?: Meta } = {},
-): Promise<{ case: CaseRow; eventId: number; newDeadlines: NewDeadline[] }> {
+): Promise<EventResult> {
   return ctx.database.transaction(async (trx) => {
     const c = await loadCase(trx, actor, caseId, true);
     const wf = workflowOf(c.type);
@@ -218,84 +218,144 @@ export async function commitEvent(
   actor: Actor,
   c: CaseRow,
   spec: EventSpec,
-): Promise<{ case: CaseRow; eventId: number; newDeadlines: NewDeadline[] }> {
-  const { pending, ...columns } = spec.set;
-  const next: CaseRow = spec.fresh
-    ? { ...c, state: spec.to }
-    : await trx
-        .updateTable('cases')
-        .set((eb) => ({
-          ...columns,
-          ...(pending !== undefined ? { pending: JSON.stringify(pending satisfies CasePending) } : {}),
-          state: spec.to,
-          ...(spec.bumpVersion ? { version: eb('version', '+', 1) } : {}),
-          updated_at: spec.now,
-        }))
-        .where('id', '=', c.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-  const config = await countyConfig(ctx, c.county_code, trx);
-  const category = next.category_id
-    ? (config.categories.get(next.category_id) ??
-      (await trx
-        .selectFrom('categories')
-        .select(['id', 'parent_id'])
-        .where('id', '=', next.category_id)
-        .executeTakeFirst()))
-    : undefined;
-  const attr = attributionOf(next, category?.parent_id ?? category?.id ?? '', spec.metricsUnit);
-  const metrics: Metrics = await metricsFor(trx, spec.action, c, next, spec.payload, spec.now);
-  const cohort = cohortMetrics(next, metrics);
-  const event = await trx
+): Promise<EventResult> {
+  const [result] = await commitEvents(trx, ctx, [{ actor, case: c, spec }]);
+  return result!;
+}
+
+/** What committing an event gave: the case after it, the event's id and the deadlines it opened. */
+export interface EventResult {
+  case: CaseRow;
+  eventId: number;
+  newDeadlines: NewDeadline[];
+}
+
+/**
+ * Appends the events of several cases and applies their consequences, each kind of write once for
+ * all of them: one insert of the events, one of the new deadlines, one of the outbox, one rollup
+ * upsert (deltas of shared rows summed), one announcement. `commitEvent` is this with one event;
+ * a batch of intakes (intake.ts) passes many. The case rows must be locked (or fresh) and distinct.
+ */
+export async function commitEvents(
+  trx: Kysely<DB>,
+  ctx: AppContext,
+  items: readonly { actor: Actor; case: CaseRow; spec: EventSpec }[],
+): Promise<EventResult[]> {
+  const planned = [];
+  for (const { actor, case: c, spec } of items) {
+    const { pending, ...columns } = spec.set;
+    const next: CaseRow = spec.fresh
+      ? { ...c, state: spec.to }
+      : await trx
+          .updateTable('cases')
+          .set((eb) => ({
+            ...columns,
+            ...(pending !== undefined ? { pending: JSON.stringify(pending satisfies CasePending) } : {}),
+            state: spec.to,
+            ...(spec.bumpVersion ? { version: eb('version', '+', 1) } : {}),
+            updated_at: spec.now,
+          }))
+          .where('id', '=', c.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+    const config = await countyConfig(ctx, c.county_code, trx);
+    const category = next.category_id
+      ? (config.categories.get(next.category_id) ??
+        (await trx
+          .selectFrom('categories')
+          .select(['id', 'parent_id'])
+          .where('id', '=', next.category_id)
+          .executeTakeFirst()))
+      : undefined;
+    const attr = attributionOf(next, category?.parent_id ?? category?.id ?? '', spec.metricsUnit);
+    const metrics: Metrics = await metricsFor(trx, spec.action, c, next, spec.payload, spec.now);
+    const cohort = cohortMetrics(next, metrics);
+    planned.push({ actor, c, spec, next, config, attr, metrics, cohort });
+  }
+  const events = await trx
     .insertInto('case_events')
-    .values((eb) => ({
-      case_id: c.id,
-      county_code: c.county_code,
-      // The next number in the case's log, in the insert itself (the case row is locked).
-      seq: spec.fresh
-        ? 1
-        : eb
-            .selectFrom('case_events')
-            .select(sql<number>`coalesce(max(seq), 0) + 1`.as('seq'))
-            .where('case_id', '=', c.id),
-      action: spec.action,
-      from_state: c.state,
-      to_state: spec.to,
-      actor_kind: actor.kind,
-      actor_id: actor.kind === 'staff' ? actor.userId : actor.kind === 'citizen' ? actor.citizenId : null,
-      actor_org_id: unitOf(actor),
-      at: spec.now,
-      payload: JSON.stringify({
-        ...spec.payload,
-        m: metrics,
-        attr,
-        ...(cohort ? { mc: cohort.metrics, mcDay: cohort.day } : {}),
-        requestId: spec.meta?.requestId,
-      }),
-    }))
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const newDeadlines = await applyDeadlines(trx, next, spec.deadlines, spec.now, {
-    config,
-    fresh: spec.fresh ?? false,
-  });
-  await enqueueNotifications(trx, ctx, next, spec.notify, spec.now);
-  await enqueueWebhooks(trx, next, {
-    eventId: event.id,
-    action: spec.action,
-    from: c.state,
-    at: spec.now,
-    actorUnit: unitOf(actor),
-  });
+    .values(
+      planned.map(({ actor, c, spec, metrics, attr, cohort }) => ({
+        case_id: c.id,
+        county_code: c.county_code,
+        // The next number in the case's log, in the insert itself (the case row is locked).
+        seq: spec.fresh
+          ? 1
+          : sql<number>`(select coalesce(max(seq), 0) + 1 from case_events where case_id = ${c.id})`,
+        action: spec.action,
+        from_state: c.state,
+        to_state: spec.to,
+        actor_kind: actor.kind,
+        actor_id: actor.kind === 'staff' ? actor.userId : actor.kind === 'citizen' ? actor.citizenId : null,
+        actor_org_id: unitOf(actor),
+        at: spec.now,
+        payload: JSON.stringify({
+          ...spec.payload,
+          m: metrics,
+          attr,
+          ...(cohort ? { mc: cohort.metrics, mcDay: cohort.day } : {}),
+          requestId: spec.meta?.requestId,
+        }),
+      })),
+    )
+    .returning(['id', 'case_id'])
+    .execute();
+  const eventIdOf = new Map(events.map((e) => [e.case_id, e.id]));
+  const deadlineRows = [];
+  const newDeadlines: NewDeadline[][] = [];
+  for (const { next, spec, config } of planned) {
+    const rows = await planDeadlines(trx, next, spec.deadlines, spec.now, {
+      config,
+      fresh: spec.fresh ?? false,
+    });
+    deadlineRows.push(...rows);
+    newDeadlines.push(toNewDeadlines(rows));
+  }
+  await insertDeadlines(trx, deadlineRows);
+  const outbox = planned.flatMap(({ next, spec }) => notificationRows(next, spec.notify, spec.now));
+  if (outbox.length) await trx.insertInto('notifications').values(outbox).execute();
+  await enqueueWebhooksAll(
+    trx,
+    planned.map(({ actor, c, spec, next }) => ({
+      case: next,
+      facts: {
+        eventId: eventIdOf.get(c.id)!,
+        action: spec.action,
+        from: c.state,
+        at: spec.now,
+        actorUnit: unitOf(actor),
+      },
+    })),
+  );
   // Rollup rows are shared by every case of a village, unit and category on a day: upsert them
   // last, so that their row locks are held for as short a time as possible before the commit.
-  await addRollupBatch(trx, c.county_code, [
-    { day: chinaDay(spec.now), attr, metrics },
-    ...(cohort ? [{ day: cohort.day, attr, metrics: cohort.metrics }] : []),
-  ]);
-  if (spec.action === 'receive') await announce(trx, 'received', next, spec.now);
-  else if (next.state === 'closed' && c.state !== 'closed') await announce(trx, 'closed', next, spec.now);
-  return { case: next, eventId: event.id, newDeadlines };
+  for (const county of new Set(planned.map((p) => p.c.county_code))) {
+    await addRollupBatch(
+      trx,
+      county,
+      planned
+        .filter((p) => p.c.county_code === county)
+        .flatMap(({ spec, attr, metrics, cohort }) => [
+          { day: chinaDay(spec.now), attr, metrics },
+          ...(cohort ? [{ day: cohort.day, attr, metrics: cohort.metrics }] : []),
+        ]),
+    );
+  }
+  await announceAll(
+    trx,
+    planned.flatMap(({ c, spec, next }): { kind: LiveEvent['kind']; case: CaseRow; at: Date }[] =>
+      spec.action === 'receive'
+        ? [{ kind: 'received', case: next, at: spec.now }]
+        : next.state === 'closed' && c.state !== 'closed'
+          ? [{ kind: 'closed', case: next, at: spec.now }]
+          : [],
+    ),
+  );
+  return planned.map(({ c, next }, i) => ({
+    case: next,
+    eventId: eventIdOf.get(c.id)!,
+    newDeadlines: newDeadlines[i]!,
+  }));
 }
 
 /** Chinese state labels for messages (the UI translates by code). */

@@ -1,7 +1,7 @@
-import { type Kysely, sql } from 'kysely';
+import { type Insertable, type Kysely, sql } from 'kysely';
 import type { Actor } from '../authz/actor.ts';
 import type { AppContext } from '../context.ts';
-import type { CaseRow, DB, Urgency } from '../db/schema.ts';
+import type { CaseRow, CasesTable, DB, Urgency } from '../db/schema.ts';
 import { maskPhone } from '../lib/crypto.ts';
 import { AppError } from '../lib/errors.ts';
 import {
@@ -12,7 +12,7 @@ import {
 import { uploaderOf } from '../modules/attachments/attachments.service.ts';
 import { countyConfig } from './config.ts';
 import type { NewDeadline } from './deadlines.ts';
-import { commitEvent, type Meta, unitOf } from './engine.ts';
+import { commitEvents, type EventSpec, type Meta, unitOf } from './engine.ts';
 import { workflowOf } from './registry.ts';
 import { chinaDay } from './rollups.ts';
 import { route } from './routing.ts';
@@ -79,6 +79,20 @@ export type Received =
   | { case: CaseRow; replayed: true }
   | { case: CaseRow; replayed: false; written: { deadlines: NewDeadline[]; photos: CasePhoto[] } };
 
+/** An intake checked and routed, waiting to be written (everything but its tracking code). */
+interface Ready {
+  actor: Actor;
+  meta: Meta;
+  now: Date;
+  prefix: 'S' | 'E';
+  /** The case row without `code` and `search_text`, which need the code. */
+  row: Omit<Insertable<CasesTable>, 'code' | 'search_text'>;
+  /** Code-less part of `search_text`: title, description, address. */
+  text: string;
+  attachmentIds: string[];
+  spec: Omit<EventSpec, 'now' | 'meta'>;
+}
+
 async function receiveNew(ctx: AppContext, actor: Actor, input: IntakeInput, meta: Meta): Promise<Received> {
   const county = actor.countyCode;
   const wf = workflowOf(input.type);
@@ -102,83 +116,178 @@ async function receiveNew(ctx: AppContext, actor: Actor, input: IntakeInput, met
     category,
   );
   const now = ctx.clock.now();
-  const code = await nextCode(db, county, input.type === 'appeal' ? 'S' : 'E', now);
-  return ctx.database.transaction(async (trx) => {
-    const phone = input.anonymous ? undefined : input.contactPhone;
-    const title = input.title?.trim() || `${category.name}：${input.description.slice(0, 24)}`;
-    const row = await trx
-      .insertInto('cases')
-      .values({
-        county_code: county,
-        type: input.type,
-        code,
-        state: wf.initial,
+  const phone = input.anonymous ? undefined : input.contactPhone;
+  const title = input.title?.trim() || `${category.name}：${input.description.slice(0, 24)}`;
+  return submit(ctx, {
+    actor,
+    meta,
+    now,
+    prefix: input.type === 'appeal' ? 'S' : 'E',
+    row: {
+      county_code: county,
+      type: input.type,
+      state: wf.initial,
+      channel: input.channel,
+      category_id: category.id,
+      urgency: input.urgency ?? category.urgency,
+      title,
+      description: input.description,
+      lon: input.lon ?? null,
+      lat: input.lat ?? null,
+      address: input.address ?? null,
+      grid_id: decision.gridId,
+      village_id: decision.villageId,
+      township_id: decision.townshipId,
+      path: decision.path,
+      citizen_id: actor.kind === 'citizen' ? actor.citizenId : null,
+      contact_name_enc: input.contactName && !input.anonymous ? ctx.cipher.encrypt(input.contactName) : null,
+      contact_phone_enc: phone ? ctx.cipher.encrypt(phone) : null,
+      contact_phone_masked: phone ? maskPhone(phone) : null,
+      anonymous: input.anonymous ?? false,
+      confidential: input.confidential ?? false,
+      reporter_user_id: actor.kind === 'staff' ? actor.userId : null,
+      routing: JSON.stringify(decision),
+      pending: '{}',
+      attachments: JSON.stringify(attachmentIds),
+      idempotency_key: input.idempotencyKey ?? null,
+      received_at: now,
+      updated_at: now,
+    },
+    text: [title, input.description, input.address ?? ''].join(' '),
+    attachmentIds,
+    spec: {
+      action: 'receive',
+      to: wf.initial,
+      set: {},
+      payload: {
         channel: input.channel,
-        category_id: category.id,
-        urgency: input.urgency ?? category.urgency,
-        title,
-        description: input.description,
-        lon: input.lon ?? null,
-        lat: input.lat ?? null,
-        address: input.address ?? null,
-        grid_id: decision.gridId,
-        village_id: decision.villageId,
-        township_id: decision.townshipId,
-        path: decision.path,
-        citizen_id: actor.kind === 'citizen' ? actor.citizenId : null,
-        contact_name_enc:
-          input.contactName && !input.anonymous ? ctx.cipher.encrypt(input.contactName) : null,
-        contact_phone_enc: phone ? ctx.cipher.encrypt(phone) : null,
-        contact_phone_masked: phone ? maskPhone(phone) : null,
-        anonymous: input.anonymous ?? false,
-        confidential: input.confidential ?? false,
-        reporter_user_id: actor.kind === 'staff' ? actor.userId : null,
-        routing: JSON.stringify(decision),
-        pending: '{}',
-        attachments: JSON.stringify(attachmentIds),
-        idempotency_key: input.idempotencyKey ?? null,
-        received_at: now,
-        search_text: [code, title, input.description, input.address ?? ''].join(' '),
-        updated_at: now,
-      })
+        categoryId: category.id,
+        routing: decision,
+        actorUnit: unitOf(actor),
+      },
+      deadlines: wf.onReceive,
+      notify:
+        input.type === 'appeal'
+          ? [
+              {
+                to: 'citizen',
+                kind: 'received',
+                title: '诉求已受理：{code}',
+                body: '您的诉求已受理，受理编号 {code}，可凭编号查询办理进度。',
+                sms: true,
+              },
+            ]
+          : [],
+      bumpVersion: false,
+      fresh: true,
+    },
+  });
+}
+
+/**
+ * Group commit. Intakes that arrive while a batch is being written wait and are written together
+ * in the next one: one statement for their tracking codes, then one transaction with one insert of
+ * the cases and, through the engine's `commitEvents`, one of their events, one of their deadlines,
+ * one of the outbox and one rollup upsert. Nothing waits for a batch to fill: an intake arriving
+ * when no batch is running is written at once, alone. Every caller is answered after the commit
+ * that holds its case. If a batch fails (a repeated idempotency key, a photo already taken, the
+ * database going away), each of its intakes is written again on its own, so that each gets its own
+ * answer and one bad appeal never costs another its place.
+ */
+interface Waiting {
+  ready: Ready;
+  resolve: (r: Received) => void;
+  reject: (err: unknown) => void;
+}
+
+const queues = new WeakMap<object, { waiting: Waiting[]; running: number }>();
+/** Largest batch (a bound on the statement's size and on the work lost to a failed batch). */
+export const MAX_BATCH = 64;
+
+function submit(ctx: AppContext, ready: Ready): Promise<Received> {
+  let q = queues.get(ctx.database);
+  if (!q) {
+    q = { waiting: [], running: 0 };
+    queues.set(ctx.database, q);
+  }
+  const queue = q;
+  return new Promise<Received>((resolve, reject) => {
+    queue.waiting.push({ ready, resolve, reject });
+    // One batch at a time per process: while it is written, the next one gathers. (On PostgreSQL,
+    // two at a time was measured no faster: 8 clients, 345–368 against 370–426 appeals/s.)
+    if (queue.running === 0) void drain(ctx, queue);
+  });
+}
+
+async function drain(ctx: AppContext, q: { waiting: Waiting[]; running: number }): Promise<void> {
+  q.running++;
+  try {
+    while (q.waiting.length) {
+      let batch: Waiting[] | undefined;
+      // The batch is taken as late as possible: when its writing starts (see writeIntakes). Taken
+      // once: a transaction retried after a deadlock writes the same batch again.
+      const take = () => {
+        batch ??= q.waiting.splice(0, MAX_BATCH);
+        return batch.map((w) => w.ready);
+      };
+      try {
+        const results = await writeIntakes(ctx, take);
+        batch?.forEach((w, i) => {
+          w.resolve(results[i]!);
+        });
+      } catch (err) {
+        const failed = batch ?? q.waiting.splice(0, 1);
+        if (failed.length === 1) failed[0]!.reject(err);
+        else
+          for (const w of failed)
+            await writeIntakes(ctx, () => [w.ready]).then(([r]) => w.resolve(r!), w.reject);
+      }
+    }
+  } finally {
+    q.running--;
+  }
+}
+
+/**
+ * Writes a batch of intakes: their codes, then one transaction (see `submit`). `take` gives the
+ * batch and is called once the writing can start: on PGlite inside the transaction, i.e. once its
+ * one connection is ours, so that every intake that got this far while the connection was busy is
+ * in it. On PostgreSQL the codes are taken before the transaction, in a statement of their own, so
+ * that the counter row every intake of the day updates is locked only for that statement.
+ */
+async function writeIntakes(ctx: AppContext, take: () => Ready[]): Promise<Received[]> {
+  let early: { batch: Ready[]; codes: string[] } | undefined;
+  if (ctx.database.engine !== 'pglite') {
+    const batch = take();
+    early = { batch, codes: await nextCodes(ctx.database.db, batch) };
+  }
+  return ctx.database.transaction(async (trx) => {
+    const { batch, codes } = early ?? (await codesFor(trx, take()));
+    const rows = await trx
+      .insertInto('cases')
+      .values(batch.map((r, i) => ({ ...r.row, code: codes[i]!, search_text: `${codes[i]} ${r.text}` })))
       .returningAll()
-      .executeTakeFirstOrThrow();
-    const photos = await takeAttachments(trx, actor, row.id, attachmentIds);
-    const { case: after, newDeadlines } = await commitEvent(
+      .execute();
+    // Codes are unique per county (two counties' batches may share one).
+    const rowOf = new Map(rows.map((row) => [`${row.county_code}|${row.code}`, row]));
+    const cases = batch.map((r, i) => rowOf.get(`${r.row.county_code}|${codes[i]}`)!);
+    const photos: CasePhoto[][] = [];
+    for (const [i, r] of batch.entries())
+      photos.push(await takeAttachments(trx, r.actor, cases[i]!.id, r.attachmentIds));
+    const results = await commitEvents(
       trx,
       ctx,
-      actor,
-      { ...row, state: '' },
-      {
-        action: 'receive',
-        to: wf.initial,
-        set: {},
-        payload: {
-          channel: input.channel,
-          categoryId: category.id,
-          routing: decision,
-          actorUnit: unitOf(actor),
-        },
-        deadlines: wf.onReceive,
-        notify:
-          input.type === 'appeal'
-            ? [
-                {
-                  to: 'citizen',
-                  kind: 'received',
-                  title: '诉求已受理：{code}',
-                  body: '您的诉求已受理，受理编号 {code}，可凭编号查询办理进度。',
-                  sms: true,
-                },
-              ]
-            : [],
-        now,
-        bumpVersion: false,
-        meta,
-        fresh: true,
-      },
+      batch.map((r, i) => ({
+        actor: r.actor,
+        case: { ...cases[i]!, state: '' },
+        spec: { ...r.spec, now: r.now, meta: r.meta },
+      })),
     );
-    return { case: after, replayed: false, written: { deadlines: newDeadlines, photos } };
+    return results.map((e, i) => ({
+      case: e.case,
+      replayed: false as const,
+      written: { deadlines: e.newDeadlines, photos: photos[i]! },
+    }));
   });
 }
 
@@ -191,23 +300,50 @@ function findByKey(ctx: AppContext, county: string, key: string) {
     .executeTakeFirst();
 }
 
-/** Tracking codes: type letter + China date + daily serial, e.g. S2611290007. */
-async function nextCode(
-  trx: Parameters<typeof route>[0],
-  county: string,
-  prefix: string,
-  now: Date,
-): Promise<string> {
-  const day = chinaDay(now).replaceAll('-', '').slice(2);
-  const r = await trx
+async function codesFor(trx: Kysely<DB>, batch: Ready[]) {
+  return { batch, codes: await nextCodes(trx, batch) };
+}
+
+/**
+ * Tracking codes: type letter + China date + daily serial, e.g. S2611290007. A batch takes its
+ * serials in one statement, one counter row per county and type-day, each moved on by its count.
+ */
+async function nextCodes(db: Kysely<DB>, batch: readonly Ready[]): Promise<string[]> {
+  const keyOf = (r: Ready) => ({
+    county: String(r.row.county_code),
+    day: `${r.prefix}${chinaDay(r.now).replaceAll('-', '').slice(2)}`,
+  });
+  const counts = new Map<string, { county: string; day: string; n: number }>();
+  for (const r of batch) {
+    const k = keyOf(r);
+    const id = `${k.county}|${k.day}`;
+    const c = counts.get(id);
+    if (c) c.n++;
+    else counts.set(id, { ...k, n: 1 });
+  }
+  // A fixed order: two batches never wait on each other's counter rows crosswise.
+  const groups = [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, g]) => g);
+  const taken = await db
     .insertInto('case_sequences')
-    .values({ county_code: county, day: `${prefix}${day}`, last: 1 })
+    .values(groups.map((g) => ({ county_code: g.county, day: g.day, last: g.n })))
     .onConflict((oc) =>
-      oc.columns(['county_code', 'day']).doUpdateSet({ last: sql`case_sequences.last + 1` }),
+      oc.columns(['county_code', 'day']).doUpdateSet({ last: sql`case_sequences.last + excluded.last` }),
     )
-    .returning('last')
-    .executeTakeFirstOrThrow();
-  return `${prefix}${day}${String(r.last).padStart(4, '0')}`;
+    .returning(['county_code', 'day', 'last'])
+    .execute();
+  const next = new Map(
+    taken.map((t) => [
+      `${t.county_code}|${t.day}`,
+      t.last - (counts.get(`${t.county_code}|${t.day}`)?.n ?? 0),
+    ]),
+  );
+  return batch.map((r) => {
+    const k = keyOf(r);
+    const id = `${k.county}|${k.day}`;
+    const serial = next.get(id)! + 1;
+    next.set(id, serial);
+    return `${k.day}${String(serial).padStart(4, '0')}`;
+  });
 }
 
 /**

@@ -30,7 +30,27 @@ export async function announce(
   c: CaseRow,
   at: Date,
 ): Promise<void> {
-  const event: LiveEvent = {
+  await announceAll(trx, [{ kind, case: c, at }]);
+}
+
+/** Several announcements in one statement, delivered in this order when the transaction commits. */
+export async function announceAll(
+  trx: Kysely<DB>,
+  items: readonly { kind: LiveEvent['kind']; case: CaseRow; at: Date }[],
+): Promise<void> {
+  if (items.length === 0) return;
+  const payloads = items.map(({ kind, case: c, at }) => JSON.stringify(liveEvent(kind, c, at)));
+  if (payloads.length === 1) {
+    await sql`select pg_notify(${LIVE_CHANNEL}, ${payloads[0]})`.execute(trx);
+    return;
+  }
+  await sql`select pg_notify(${LIVE_CHANNEL}, p) from unnest(${payloads}::text[]) with ordinality as t(p, n) order by n`.execute(
+    trx,
+  );
+}
+
+function liveEvent(kind: LiveEvent['kind'], c: CaseRow, at: Date): LiveEvent {
+  return {
     kind,
     caseId: c.id,
     code: c.code,
@@ -44,5 +64,4 @@ export async function announce(
     urgency: c.urgency,
     at: at.toISOString(),
   };
-  await sql`select pg_notify(${LIVE_CHANNEL}, ${JSON.stringify(event)})`.execute(trx);
 }

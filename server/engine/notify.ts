@@ -15,6 +15,16 @@ export async function enqueueNotifications(
   specs: readonly NotificationSpec[],
   now: Date,
 ): Promise<void> {
+  const rows = notificationRows(c, specs, now);
+  if (rows.length) await trx.insertInto('notifications').values(rows).execute();
+}
+
+/** The outbox rows of a case event's notifications (written by the caller, in its transaction). */
+export function notificationRows(
+  c: CaseRow,
+  specs: readonly NotificationSpec[],
+  now: Date,
+): Insertable<NotificationsTable>[] {
   const rows: Insertable<NotificationsTable>[] = [];
   for (const n of specs) {
     const target =
@@ -43,7 +53,7 @@ export async function enqueueNotifications(
     rows.push({ ...base, channel: 'inapp' });
     if (n.sms && target.kind === 'citizen') rows.push({ ...base, channel: 'sms' });
   }
-  if (rows.length) await trx.insertInto('notifications').values(rows).execute();
+  return rows;
 }
 
 /**

@@ -97,8 +97,8 @@ interface CoarseRow {
 }
 
 /**
- * Several days' deltas in one upsert (an event's own day and, for a closing, its cohort's day).
- * Each (day, metric) may appear once: one statement cannot update a row twice.
+ * Several days' deltas in one upsert (an event's own day and, for a closing, its cohort's day; or
+ * the events of a batch of intakes). Deltas of the same row are summed first.
  *
  * The same statement adds the deltas to the coarse rollups (see `CoarseGrain`), which the
  * assessment reads for whole years and months and for the days of partial ones: those rows go in
@@ -114,12 +114,30 @@ export async function addRollupBatch(
   countyCode: string,
   items: readonly { day: string; attr: Attribution; metrics: Metrics }[],
 ): Promise<void> {
-  // A fixed order of rows keeps concurrent upserts from deadlocking on each other.
-  const rows = items
-    .flatMap(({ day, attr, metrics }) =>
-      Object.entries(metrics)
-        .filter(([, v]) => v !== 0)
-        .map(([metric, value]) => ({
+  // One row per key, summed (several events of a batch may share a village, unit, category, day
+  // and metric; one statement cannot update a row twice), and a fixed order of rows, which keeps
+  // concurrent upserts from deadlocking on each other.
+  const byKey = new Map<
+    string,
+    {
+      county_code: string;
+      day: string;
+      loc_id: string;
+      loc_path: string;
+      unit_id: string;
+      category_root: string;
+      metric: string;
+      value: number;
+    }
+  >();
+  for (const { day, attr, metrics } of items)
+    for (const [metric, value] of Object.entries(metrics)) {
+      if (value === 0) continue;
+      const key = `${day}|${metric}|${attr.locId}|${attr.unitId}|${attr.categoryRoot}`;
+      const row = byKey.get(key);
+      if (row) row.value += value;
+      else
+        byKey.set(key, {
           county_code: countyCode,
           day,
           loc_id: attr.locId,
@@ -128,9 +146,12 @@ export async function addRollupBatch(
           category_root: attr.categoryRoot,
           metric,
           value,
-        })),
-    )
-    .sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : a.metric < b.metric ? -1 : 1));
+        });
+    }
+  const rows = [...byKey.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, r]) => r)
+    .filter((r) => r.value !== 0);
   if (rows.length === 0) return;
   // Two days of one month or year (an event and its cohort) share rows there: one row each, summed.
   const coarse = new Map<string, CoarseRow>();

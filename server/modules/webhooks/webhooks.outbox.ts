@@ -88,29 +88,46 @@ export function casePayload(
  * event and cost nothing.
  */
 export async function enqueueWebhooks(trx: Kysely<DB>, c: CaseRow, facts: CaseEventFacts): Promise<void> {
-  const event = webhookEventOf(c.type, facts.action, facts.from, c.state);
-  if (!event) return;
-  const subs = await trx
-    .selectFrom('webhook_subscriptions')
-    .select('id')
-    .where('county_code', '=', c.county_code)
-    .where('active', '=', true)
-    .where(sql<boolean>`${event} = any(events)`)
-    .execute();
-  if (!subs.length) return;
-  const category = c.category_id
-    ? await trx.selectFrom('categories').select('name').where('id', '=', c.category_id).executeTakeFirst()
-    : undefined;
-  const lead = c.lead_org_id
-    ? await trx.selectFrom('org_units').select('name').where('id', '=', c.lead_org_id).executeTakeFirst()
-    : undefined;
-  const payload = JSON.stringify(
-    casePayload(event, c, facts, { category: category?.name ?? null, lead: lead?.name ?? null }),
-  );
-  await trx
-    .insertInto('webhook_deliveries')
-    .values(
-      subs.map((s) => ({
+  await enqueueWebhooksAll(trx, [{ case: c, facts }]);
+}
+
+/** The deliveries of several committed case events (one subscription read per county and event). */
+export async function enqueueWebhooksAll(
+  trx: Kysely<DB>,
+  items: readonly { case: CaseRow; facts: CaseEventFacts }[],
+): Promise<void> {
+  const due = items.flatMap(({ case: c, facts }) => {
+    const event = webhookEventOf(c.type, facts.action, facts.from, c.state);
+    return event ? [{ c, facts, event }] : [];
+  });
+  const subsOf = new Map<string, Promise<{ id: string }[]>>();
+  const rows = [];
+  for (const { c, facts, event } of due) {
+    const key = `${c.county_code}|${event}`;
+    let subs = subsOf.get(key);
+    if (!subs) {
+      subs = trx
+        .selectFrom('webhook_subscriptions')
+        .select('id')
+        .where('county_code', '=', c.county_code)
+        .where('active', '=', true)
+        .where(sql<boolean>`${event} = any(events)`)
+        .execute();
+      subsOf.set(key, subs);
+    }
+    const list = await subs;
+    if (!list.length) continue;
+    const category = c.category_id
+      ? await trx.selectFrom('categories').select('name').where('id', '=', c.category_id).executeTakeFirst()
+      : undefined;
+    const lead = c.lead_org_id
+      ? await trx.selectFrom('org_units').select('name').where('id', '=', c.lead_org_id).executeTakeFirst()
+      : undefined;
+    const payload = JSON.stringify(
+      casePayload(event, c, facts, { category: category?.name ?? null, lead: lead?.name ?? null }),
+    );
+    for (const s of list)
+      rows.push({
         county_code: c.county_code,
         subscription_id: s.id,
         event,
@@ -119,7 +136,7 @@ export async function enqueueWebhooks(trx: Kysely<DB>, c: CaseRow, facts: CaseEv
         payload,
         next_attempt_at: facts.at,
         created_at: facts.at,
-      })),
-    )
-    .execute();
+      });
+  }
+  if (rows.length) await trx.insertInto('webhook_deliveries').values(rows).execute();
 }
