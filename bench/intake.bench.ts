@@ -17,12 +17,15 @@
  */
 import os from 'node:os';
 import type { Benchmark, Figure, Ratio } from './lib/bench.ts';
+import { cpuDuring } from './lib/cpu.ts';
 import { closedLoop, loadWorld, openLoop, sequential, summary } from './lib/load.ts';
 import { pgbenchInserts } from './lib/pgbench.ts';
 import { request, signIn, startBenchServer } from './lib/server.ts';
 
 interface EngineRun {
   max: ReturnType<typeof summary> & { errors: number; ok: number };
+  /** CPU milliseconds per appeal in the closed loop: the server, PostgreSQL, the load generator. */
+  cpu: { server?: number | undefined; postgres?: number | undefined; loadGenerator?: number | undefined };
   half: ReturnType<typeof summary> & { errors: number; rate: number; target: number };
   statements: number;
   top: string[];
@@ -71,8 +74,20 @@ async function runEngine(
     if (first.status !== 201 || again.status !== 200)
       throw new Error(`idempotent retry: ${first.status} then ${again.status}`);
     o.log(`${engine}: ${statements.toFixed(1)} statements per intake; closed loop, ${o.clients} clients`);
-    const max = await closedLoop(s.base, headers, world, o.clients, o.seconds);
+    const { result: max, ms } = await cpuDuring(
+      () => closedLoop(s.base, headers, world, o.clients, o.seconds),
+      {
+        server: s.pid,
+      },
+    );
     const m = summary(max);
+    const per = (x: number | undefined) => (x === undefined || max.ok === 0 ? undefined : x / max.ok);
+    const cpu = {
+      server: per(ms.server),
+      // PGlite runs inside the server process: a PostgreSQL figure means something only there.
+      postgres: engine === 'postgres' ? per(ms.postgres) : undefined,
+      loadGenerator: per(ms.loadGenerator),
+    };
     const rate = Math.max(1, m.rate / 2);
     o.log(`${engine}: ${m.rate.toFixed(0)}/s max; open loop at ${rate.toFixed(0)}/s`);
     const half = await openLoop(s.base, headers, world, rate, o.seconds);
@@ -83,6 +98,7 @@ async function runEngine(
       );
     return {
       max: { ...m, errors: max.errors, ok: max.ok },
+      cpu,
       half: { ...h, errors: half.errors, target: rate },
       statements,
       top,
@@ -91,6 +107,23 @@ async function runEngine(
   } finally {
     await s.stop();
   }
+}
+
+/** Where a closed-loop appeal's CPU went (the reason for the ceiling on a 2-core machine). */
+function cpuFigures(tag: string, cpu: EngineRun['cpu']): Figure[] {
+  const out: Figure[] = [];
+  if (cpu.server !== undefined)
+    out.push({
+      name: `${tag} server CPU per intake${tag === 'PGlite' ? ' (database included)' : ''}`,
+      value: cpu.server,
+      unit: 'ms',
+      better: 'lower',
+    });
+  if (cpu.postgres !== undefined)
+    out.push({ name: `${tag} PostgreSQL CPU per intake`, value: cpu.postgres, unit: 'ms', better: 'lower' });
+  if (cpu.loadGenerator !== undefined)
+    out.push({ name: `${tag} load generator CPU per intake`, value: cpu.loadGenerator, unit: 'ms' });
+  return out;
 }
 
 const bench: Benchmark = {
@@ -113,8 +146,15 @@ const bench: Benchmark = {
       let pgb: Awaited<ReturnType<typeof pgbenchInserts>> | undefined;
       if (engine === 'postgres') {
         log(`pgbench -n -c ${clients} -j 2 -T ${seconds} (insert-only)`);
-        pgb = await pgbenchInserts(databaseUrl, clients, seconds);
+        const measured = await cpuDuring(() => pgbenchInserts(databaseUrl, clients, seconds));
+        pgb = measured.result;
         figures.push({ name: 'pgbench insert-only', value: pgb.tps, unit: 'TPS', better: 'higher' });
+        if (measured.ms.postgres !== undefined && pgb.tps > 0)
+          figures.push({
+            name: 'PostgreSQL CPU per pgbench insert',
+            value: measured.ms.postgres / (pgb.tps * seconds),
+            unit: 'ms',
+          });
       }
       const r = await runEngine(engine, { databaseUrl, clients, seconds, log });
       const tag = engine === 'postgres' ? 'PostgreSQL' : 'PGlite';
@@ -138,6 +178,7 @@ const bench: Benchmark = {
           ...(engine === 'postgres' ? { target: 100 } : {}),
         },
         { name: `${tag} statements per intake`, value: r.statements, unit: 'statements', better: 'lower' },
+        ...cpuFigures(tag, r.cpu),
         { name: `${tag} server RSS after the load`, value: r.rss, unit: 'MB', better: 'lower' },
       );
       if (pgb)
