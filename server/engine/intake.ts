@@ -202,7 +202,7 @@ interface Waiting {
 
 const queues = new WeakMap<object, { waiting: Waiting[]; running: number }>();
 /** Largest batch (a bound on the statement's size and on the work lost to a failed batch). */
-export const MAX_BATCH = 64;
+const MAX_BATCH = 64;
 
 function submit(ctx: AppContext, ready: Ready): Promise<Received> {
   let q = queues.get(ctx.database);
@@ -223,24 +223,18 @@ async function drain(ctx: AppContext, q: { waiting: Waiting[]; running: number }
   q.running++;
   try {
     while (q.waiting.length) {
-      let batch: Waiting[] | undefined;
-      // The batch is taken as late as possible: when its writing starts (see writeIntakes). Taken
-      // once: a transaction retried after a deadlock writes the same batch again.
-      const take = () => {
-        batch ??= q.waiting.splice(0, MAX_BATCH);
-        return batch.map((w) => w.ready);
-      };
+      const batch = q.waiting.splice(0, MAX_BATCH);
       try {
-        const results = await writeIntakes(ctx, take);
-        batch?.forEach((w, i) => {
+        const results = await writeIntakes(
+          ctx,
+          batch.map((w) => w.ready),
+        );
+        batch.forEach((w, i) => {
           w.resolve(results[i]!);
         });
       } catch (err) {
-        const failed = batch ?? q.waiting.splice(0, 1);
-        if (failed.length === 1) failed[0]!.reject(err);
-        else
-          for (const w of failed)
-            await writeIntakes(ctx, () => [w.ready]).then(([r]) => w.resolve(r!), w.reject);
+        if (batch.length === 1) batch[0]!.reject(err);
+        else for (const w of batch) await writeIntakes(ctx, [w.ready]).then(([r]) => w.resolve(r!), w.reject);
       }
     }
   } finally {
@@ -249,20 +243,13 @@ async function drain(ctx: AppContext, q: { waiting: Waiting[]; running: number }
 }
 
 /**
- * Writes a batch of intakes: their codes, then one transaction (see `submit`). `take` gives the
- * batch and is called once the writing can start: on PGlite inside the transaction, i.e. once its
- * one connection is ours, so that every intake that got this far while the connection was busy is
- * in it. On PostgreSQL the codes are taken before the transaction, in a statement of their own, so
- * that the counter row every intake of the day updates is locked only for that statement.
+ * Writes a batch of intakes (see `submit`): their codes in a statement of their own, so that the
+ * counter row every intake of the day updates is locked only for that statement, then one
+ * transaction.
  */
-async function writeIntakes(ctx: AppContext, take: () => Ready[]): Promise<Received[]> {
-  let early: { batch: Ready[]; codes: string[] } | undefined;
-  if (ctx.database.engine !== 'pglite') {
-    const batch = take();
-    early = { batch, codes: await nextCodes(ctx.database.db, batch) };
-  }
+async function writeIntakes(ctx: AppContext, batch: readonly Ready[]): Promise<Received[]> {
+  const codes = await nextCodes(ctx.database.db, batch);
   return ctx.database.transaction(async (trx) => {
-    const { batch, codes } = early ?? (await codesFor(trx, take()));
     const rows = await trx
       .insertInto('cases')
       .values(batch.map((r, i) => ({ ...r.row, code: codes[i]!, search_text: `${codes[i]} ${r.text}` })))
@@ -298,10 +285,6 @@ function findByKey(ctx: AppContext, county: string, key: string) {
     .where('county_code', '=', county)
     .where('idempotency_key', '=', key)
     .executeTakeFirst();
-}
-
-async function codesFor(trx: Kysely<DB>, batch: Ready[]) {
-  return { batch, codes: await nextCodes(trx, batch) };
 }
 
 /**
