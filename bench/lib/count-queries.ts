@@ -26,7 +26,8 @@ const original = pg.Client.prototype.query;
 };
 
 process.on('message', (m) => {
-  if (m === 'queries?') process.send?.({
+  if (m === 'queries?')
+    process.send?.({
       kind: 'queries',
       total,
       byText: Object.fromEntries(byText),

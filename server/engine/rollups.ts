@@ -1,5 +1,5 @@
-import { type Kysely, sql } from 'kysely';
-import type { CaseRow, DB } from '../db/schema.ts';
+import { type Insertable, type Kysely, sql } from 'kysely';
+import type { AssessmentRollupsTable, CaseRow, DB } from '../db/schema.ts';
 
 /** Metric deltas one event contributes to the assessment rollups (names are `type:metric`). */
 export type Metrics = Record<string, number>;
@@ -117,19 +117,7 @@ export async function addRollupBatch(
   // One row per key, summed (several events of a batch may share a village, unit, category, day
   // and metric; one statement cannot update a row twice), and a fixed order of rows, which keeps
   // concurrent upserts from deadlocking on each other.
-  const byKey = new Map<
-    string,
-    {
-      county_code: string;
-      day: string;
-      loc_id: string;
-      loc_path: string;
-      unit_id: string;
-      category_root: string;
-      metric: string;
-      value: number;
-    }
-  >();
+  const byKey = new Map<string, Insertable<AssessmentRollupsTable>>();
   for (const { day, attr, metrics } of items)
     for (const [metric, value] of Object.entries(metrics)) {
       if (value === 0) continue;
