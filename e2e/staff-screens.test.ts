@@ -46,9 +46,14 @@ describe.each(LANGS)('workbench screens in %s', (lang) => {
       t('role.county_dispatcher'),
     );
 
-    // Workbench: the "all" queue lists demo cases; one opens with its timeline.
-    await expect(page.getByRole('heading', { name: t('menu.workbench') })).toBeVisible();
+    // Workbench: the "all" queue lists demo cases; one opens with its timeline. (Exact name: the
+    // sign-in page's heading, 共治 · 工作台, contains the workbench's.)
+    await expect(page.getByRole('heading', { name: t('menu.workbench'), exact: true })).toBeVisible();
     await page.getByRole('tab', { name: new RegExp(`^${t('queues.all')}`) }).click();
+    await expect(page.getByRole('tab', { name: new RegExp(`^${t('queues.all')}`) })).toHaveAttribute(
+      'aria-selected',
+      'true',
+    );
     const codes = page.getByRole('table').getByRole('link', { name: /^[A-Z]\d{10}$/ });
     // The county's whole queue: on a CI machine busy with the other engine's tests this has taken
     // longer than the default 15 s (PostgreSQL, zh-TW run).
@@ -103,7 +108,7 @@ describe.each(LANGS)('workbench screens in %s', (lang) => {
     const { page } = await e2e.person('desktop', { lang });
     await staffSignIn(page, 'admin', '/staff/admin');
     await staffLanguage(page, lang);
-    await expect(page.getByRole('heading', { name: t('menu.admin') })).toBeVisible();
+    await expect(page.getByRole('heading', { name: t('menu.admin'), exact: true })).toBeVisible();
     const tab = async (key: string) => {
       await page.locator(`.ant-tabs-tab[data-node-key="${key}"]`).click();
       const panel = page.getByRole('tabpanel').filter({ visible: true });

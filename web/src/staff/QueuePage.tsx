@@ -456,7 +456,16 @@ function QueueTabs({
         label: (
           <span data-queue={q} data-count={counts[q] ?? ''}>
             {queueName(t, q)}{' '}
-            {counts[q] !== undefined && (
+            {counts[q] === undefined ? (
+              // While its count loads, a blank badge of a count's size holds the place: the tabs
+              // must not move under the pointer as the counts arrive one by one.
+              q !== 'all' && (
+                <Badge
+                  count={<span className="gz-count-pending" aria-hidden />}
+                  style={{ boxShadow: 'none' }}
+                />
+              )
+            ) : (
               <Badge
                 count={counts[q]}
                 showZero
