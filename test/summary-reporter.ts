@@ -23,7 +23,11 @@ export default class SummaryReporter implements Reporter {
         const s = t.result().state;
         if (s === 'passed') {
           passed++;
-          if (t.diagnostic()?.flaky) flaky.push(nameOf(t));
+          if (t.diagnostic()?.flaky) {
+            // The error of the attempt that failed (vitest keeps it on a test passed on retry).
+            const first = t.result().errors?.[0]?.message?.split('\n')[0]?.slice(0, 300);
+            flaky.push(`${nameOf(t)}${first ? ` — first attempt: ${first}` : ''}`);
+          }
         } else if (s === 'failed') {
           failedHere++;
           failures.push(nameOf(t));
