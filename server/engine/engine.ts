@@ -5,10 +5,10 @@ import { actingUnitOf, caseVisibleTo, pathInScope, scopeOf } from '../authz/scop
 import type { AppContext } from '../context.ts';
 import type { CasePending, CaseRow, DB } from '../db/schema.ts';
 import { AppError, notFound } from '../lib/errors.ts';
-import { enqueueWebhooksAll } from '../modules/webhooks/webhooks.outbox.ts';
+import { enqueueWebhooks } from '../modules/webhooks/webhooks.outbox.ts';
 import { countyConfig } from './config.ts';
 import { insertDeadlines, type NewDeadline, planDeadlines, toNewDeadlines } from './deadlines.ts';
-import { announceAll, type LiveEvent } from './live.ts';
+import { announce, type LiveEvent } from './live.ts';
 import { cohortMetrics, metricsFor } from './metrics.ts';
 import { notificationRows } from './notify.ts';
 import { workflowOf } from './registry.ts';
@@ -314,7 +314,7 @@ export async function commitEvents(
   await insertDeadlines(trx, deadlineRows);
   const outbox = planned.flatMap(({ next, spec }) => notificationRows(next, spec.notify, spec.now));
   if (outbox.length) await trx.insertInto('notifications').values(outbox).execute();
-  await enqueueWebhooksAll(
+  await enqueueWebhooks(
     trx,
     planned.map(({ actor, c, spec, next }) => ({
       case: next,
@@ -341,7 +341,7 @@ export async function commitEvents(
         ]),
     );
   }
-  await announceAll(
+  await announce(
     trx,
     planned.flatMap(({ c, spec, next }): { kind: LiveEvent['kind']; case: CaseRow; at: Date }[] =>
       spec.action === 'receive'

@@ -200,14 +200,20 @@ interface Waiting {
   reject: (err: unknown) => void;
 }
 
-const queues = new WeakMap<object, { waiting: Waiting[]; running: number }>();
+const queues = new WeakMap<object, Queue>();
+
+interface Queue {
+  waiting: Waiting[];
+  /** A batch is being written (one at a time per process). */
+  running: boolean;
+}
 /** Largest batch (a bound on the statement's size and on the work lost to a failed batch). */
 const MAX_BATCH = 64;
 
 function submit(ctx: AppContext, ready: Ready): Promise<Received> {
   let q = queues.get(ctx.database);
   if (!q) {
-    q = { waiting: [], running: 0 };
+    q = { waiting: [], running: false };
     queues.set(ctx.database, q);
   }
   const queue = q;
@@ -215,12 +221,12 @@ function submit(ctx: AppContext, ready: Ready): Promise<Received> {
     queue.waiting.push({ ready, resolve, reject });
     // One batch at a time per process: while it is written, the next one gathers. (On PostgreSQL,
     // two at a time was measured no faster: 8 clients, 345–368 against 370–426 appeals/s.)
-    if (queue.running === 0) void drain(ctx, queue);
+    if (!queue.running) void drain(ctx, queue);
   });
 }
 
-async function drain(ctx: AppContext, q: { waiting: Waiting[]; running: number }): Promise<void> {
-  q.running++;
+async function drain(ctx: AppContext, q: Queue): Promise<void> {
+  q.running = true;
   try {
     while (q.waiting.length) {
       const batch = q.waiting.splice(0, MAX_BATCH);
@@ -238,7 +244,7 @@ async function drain(ctx: AppContext, q: { waiting: Waiting[]; running: number }
       }
     }
   } finally {
-    q.running--;
+    q.running = false;
   }
 }
 
@@ -292,17 +298,15 @@ function findByKey(ctx: AppContext, county: string, key: string) {
  * serials in one statement, one counter row per county and type-day, each moved on by its count.
  */
 async function nextCodes(db: Kysely<DB>, batch: readonly Ready[]): Promise<string[]> {
-  const keyOf = (r: Ready) => ({
-    county: String(r.row.county_code),
-    day: `${r.prefix}${chinaDay(r.now).replaceAll('-', '').slice(2)}`,
+  const keys = batch.map((r) => {
+    const day = `${r.prefix}${chinaDay(r.now).replaceAll('-', '').slice(2)}`;
+    return { county: String(r.row.county_code), day, id: `${r.row.county_code}|${day}` };
   });
   const counts = new Map<string, { county: string; day: string; n: number }>();
-  for (const r of batch) {
-    const k = keyOf(r);
-    const id = `${k.county}|${k.day}`;
-    const c = counts.get(id);
+  for (const k of keys) {
+    const c = counts.get(k.id);
     if (c) c.n++;
-    else counts.set(id, { ...k, n: 1 });
+    else counts.set(k.id, { county: k.county, day: k.day, n: 1 });
   }
   // A fixed order: two batches never wait on each other's counter rows crosswise.
   const groups = [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, g]) => g);
@@ -314,18 +318,17 @@ async function nextCodes(db: Kysely<DB>, batch: readonly Ready[]): Promise<strin
     )
     .returning(['county_code', 'day', 'last'])
     .execute();
-  const next = new Map(
-    taken.map((t) => [
-      `${t.county_code}|${t.day}`,
-      t.last - (counts.get(`${t.county_code}|${t.day}`)?.n ?? 0),
-    ]),
+  // The serial before the batch's first, per counter row; each code moves it on by one.
+  const serial = new Map(
+    taken.map((t) => {
+      const id = `${t.county_code}|${t.day}`;
+      return [id, t.last - counts.get(id)!.n];
+    }),
   );
-  return batch.map((r) => {
-    const k = keyOf(r);
-    const id = `${k.county}|${k.day}`;
-    const serial = next.get(id)! + 1;
-    next.set(id, serial);
-    return `${k.day}${String(serial).padStart(4, '0')}`;
+  return keys.map((k) => {
+    const n = serial.get(k.id)! + 1;
+    serial.set(k.id, n);
+    return `${k.day}${String(n).padStart(4, '0')}`;
   });
 }
 

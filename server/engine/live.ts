@@ -21,29 +21,16 @@ export interface LiveEvent {
 }
 
 /**
- * Announces an arrival or a closing inside the case's transaction: PostgreSQL (and PGlite) deliver
- * a NOTIFY only when the transaction commits, so the feed never shows a case that was rolled back.
+ * Announces arrivals and closings inside the cases' transaction, in one statement: PostgreSQL (and
+ * PGlite) deliver a NOTIFY only when the transaction commits, in order, so the feed never shows a
+ * case that was rolled back.
  */
 export async function announce(
-  trx: Kysely<DB>,
-  kind: LiveEvent['kind'],
-  c: CaseRow,
-  at: Date,
-): Promise<void> {
-  await announceAll(trx, [{ kind, case: c, at }]);
-}
-
-/** Several announcements in one statement, delivered in this order when the transaction commits. */
-export async function announceAll(
   trx: Kysely<DB>,
   items: readonly { kind: LiveEvent['kind']; case: CaseRow; at: Date }[],
 ): Promise<void> {
   if (items.length === 0) return;
   const payloads = items.map(({ kind, case: c, at }) => JSON.stringify(liveEvent(kind, c, at)));
-  if (payloads.length === 1) {
-    await sql`select pg_notify(${LIVE_CHANNEL}, ${payloads[0]})`.execute(trx);
-    return;
-  }
   await sql`select pg_notify(${LIVE_CHANNEL}, p) from unnest(${payloads}::text[]) with ordinality as t(p, n) order by n`.execute(
     trx,
   );

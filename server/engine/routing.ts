@@ -80,8 +80,7 @@ async function locate(
     return { gridId, villageId: villageOf(gridId), village: first.village };
   gridId = (await buildIndex(db, countyCode, first.key)).locate(point.lon, point.lat);
   const villageId = villageOf(gridId);
-  if (villageId === (first.village?.id ?? villageOf(null)))
-    return { gridId, villageId, village: first.village };
+  if (villageId === firstId) return { gridId, villageId, village: first.village };
   return { gridId, villageId, village: (await stampAndVillage(db, countyCode, villageId)).village };
 }
 

@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.ts';
+import type { Kysely, Selectable } from 'kysely';
+import type { AttachmentsTable, DB } from '../../db/schema.ts';
 
 export interface Uploader {
   kind: 'staff' | 'citizen' | 'system';
@@ -105,17 +105,13 @@ export async function attachmentBytes(db: Kysely<DB>, id: string, size: 'full' |
   return row.bytes;
 }
 
-/** Photos of one case, oldest first (metadata only). */
 /** A case's photo as the case detail lists it. */
-export interface CasePhoto {
-  id: string;
-  width: number;
-  height: number;
-  size: number;
-  uploader_kind: string;
-  created_at: Date;
-}
+export type CasePhoto = Pick<
+  Selectable<AttachmentsTable>,
+  'id' | 'width' | 'height' | 'size' | 'uploader_kind' | 'created_at'
+>;
 
+/** Photos of one case, oldest first (metadata only). */
 export async function listCaseAttachments(db: Kysely<DB>, caseId: string): Promise<CasePhoto[]> {
   return db
     .selectFrom('attachments')

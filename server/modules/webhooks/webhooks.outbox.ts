@@ -82,17 +82,12 @@ export function casePayload(
 }
 
 /**
- * Enqueues one delivery per active subscription to this event, in the case event's transaction:
+ * Enqueues one delivery per active subscription to each event, in the case events' transaction:
  * a rolled-back action sends nothing, and a committed one is never forgotten (the deliverer sends
- * it afterwards). Called by the engine's `commitEvent` for every event; most events are no webhook
- * event and cost nothing.
+ * it afterwards). Called by the engine's `commitEvents` for every event (one subscription read per
+ * county and webhook event); most events are no webhook event and cost nothing.
  */
-export async function enqueueWebhooks(trx: Kysely<DB>, c: CaseRow, facts: CaseEventFacts): Promise<void> {
-  await enqueueWebhooksAll(trx, [{ case: c, facts }]);
-}
-
-/** The deliveries of several committed case events (one subscription read per county and event). */
-export async function enqueueWebhooksAll(
+export async function enqueueWebhooks(
   trx: Kysely<DB>,
   items: readonly { case: CaseRow; facts: CaseEventFacts }[],
 ): Promise<void> {
@@ -100,22 +95,21 @@ export async function enqueueWebhooksAll(
     const event = webhookEventOf(c.type, facts.action, facts.from, c.state);
     return event ? [{ c, facts, event }] : [];
   });
-  const subsOf = new Map<string, Promise<{ id: string }[]>>();
+  const subsOf = new Map<string, { id: string }[]>();
   const rows = [];
   for (const { c, facts, event } of due) {
     const key = `${c.county_code}|${event}`;
-    let subs = subsOf.get(key);
-    if (!subs) {
-      subs = trx
+    let list = subsOf.get(key);
+    if (!list) {
+      list = await trx
         .selectFrom('webhook_subscriptions')
         .select('id')
         .where('county_code', '=', c.county_code)
         .where('active', '=', true)
         .where(sql<boolean>`${event} = any(events)`)
         .execute();
-      subsOf.set(key, subs);
+      subsOf.set(key, list);
     }
-    const list = await subs;
     if (!list.length) continue;
     const category = c.category_id
       ? await trx.selectFrom('categories').select('name').where('id', '=', c.category_id).executeTakeFirst()
