@@ -419,7 +419,7 @@ async function cloneBatch(
       contact_phone_enc, contact_phone_masked, anonymous, confidential, reporter_user_id, lead_org_id, routing,
       supervision_level, merged_into, redo_count, extension_count, return_count, suspended_at, suspended_ms,
       pending, resolved, satisfaction, attachments, idempotency_key, received_at, dispatched_at, signed_at,
-      first_contact_at, replied_at, closed_at, search_text, created_at, updated_at)
+      first_contact_at, replied_at, closed_at, search_text, unit_ids, created_at, updated_at)
     select ${id('c.id')}, c.county_code, c.type, c.code || '-' || p.k, c.state, c.version, c.channel,
       c.category_id, c.urgency, c.title, c.description, c.lon, c.lat, c.address, c.grid_id, c.village_id,
       c.township_id, c.path, c.citizen_id, c.contact_name_enc, c.contact_phone_enc, c.contact_phone_masked,
@@ -428,7 +428,7 @@ async function cloneBatch(
       c.redo_count, c.extension_count, c.return_count, ${sh('c.suspended_at')}, c.suspended_ms, c.pending,
       c.resolved, c.satisfaction, '[]'::jsonb, null, ${sh('c.received_at')}, ${sh('c.dispatched_at')},
       ${sh('c.signed_at')}, ${sh('c.first_contact_at')}, ${sh('c.replied_at')}, ${sh('c.closed_at')},
-      replace(c.search_text, c.code, c.code || '-' || p.k), ${sh('c.created_at')}, ${sh('c.updated_at')}
+      replace(c.search_text, c.code, c.code || '-' || p.k), c.unit_ids, ${sh('c.created_at')}, ${sh('c.updated_at')}
     from bench_template t join cases c on c.id = t.id cross join ${clones}
     where ${pick}
     -- a merged case points at its target: insert targets first

@@ -40,19 +40,43 @@ export function actingUnitOf(actor: StaffActor): string {
 }
 
 /**
+ * A case's keys (migration 20261130170000_case_access_keys): who may see it — 'p:' and every
+ * '/'-ended prefix of its path, 'u:' and its lead and every unit of case_units, 'r:' its reporter —
+ * and 't:' its 30-day period. The expression is the second column of `cases_search_idx`; written
+ * the same way here so that the index serves it.
+ */
+export function caseKeys(table: string): RawBuilder<string[]> {
+  const t = (col: string) => sql.ref(`${table}.${col}`);
+  return sql<string[]>`gz_case_keys(${t('path')}, ${t('lead_org_id')}, ${t('reporter_user_id')}, ${t(
+    'received_at',
+  )}, ${t('unit_ids')})`;
+}
+
+/** The keys of `caseKeys` a staff member holds: their territory, their unit, themselves. */
+export function actorCaseKeys(actor: StaffActor): string[] {
+  return [`p:${actor.scopePath}`, `u:${actingUnitOf(actor)}`, `r:${actor.userId}`];
+}
+
+/** The key of the 30-day period holding an instant (as `gz_case_keys` computes it). */
+export function periodKey(at: Date): string {
+  return `t:${Math.floor(at.getTime() / 1000 / PERIOD_SECONDS)}`;
+}
+
+/** The length of the periods of `periodKey`, in seconds. */
+export const PERIOD_SECONDS = 2_592_000;
+
+/**
  * The one filter for cases a staff member may see: inside their territory, or sent to their unit
- * (lead, assisting, whistled), or reported by them. Everything else is "not found".
- * (`cu.county_code` is the case's county, always: it lets the unit's rows come from
- * `case_units_org_idx` when the planner reads them all at once, e.g. for a department's list.)
+ * (lead, assisting, whistled), or reported by them. Everything else is "not found". It is one
+ * test of the case's keys against the actor's (`caseKeys`, `actorCaseKeys`), which the GIN index
+ * `cases_search_idx` answers together with a search's terms. Staff of the whole county see every
+ * case of it: for them the test is the county alone (every case's path lies under the county's).
  */
 export function caseVisibleTo(actor: StaffActor, table: string): RawBuilder<boolean> {
-  const unit = actingUnitOf(actor);
   const t = (col: string) => sql.ref(`${table}.${col}`);
-  return sql<boolean>`(${t('county_code')} = ${actor.countyCode} and (
-    ${t('path')} like ${`${actor.scopePath}%`}
-    or ${t('lead_org_id')} = ${unit}
-    or ${t('reporter_user_id')} = ${actor.userId}
-    or exists (select 1 from case_units cu
-      where cu.case_id = ${t('id')} and cu.county_code = ${actor.countyCode} and cu.org_id = ${unit})
-  ))`;
+  if (actor.scopePath === `/${actor.countyCode}/`)
+    return sql<boolean>`(${t('county_code')} = ${actor.countyCode} and ${t('path')} like ${`${actor.scopePath}%`})`;
+  return sql<boolean>`(${t('county_code')} = ${actor.countyCode} and ${caseKeys(table)} && ${sql.val(
+    actorCaseKeys(actor),
+  )}::text[])`;
 }

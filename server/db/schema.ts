@@ -217,6 +217,8 @@ export interface CasesTable {
   /** When retention removed the citizen's personal data from this closed case. */
   anonymised_at: Date | null;
   search_text: Generated<string>;
+  /** The units of case_units, sorted and distinct; kept by triggers on case_units (visibility keys). */
+  unit_ids: Generated<string[]>;
   created_at: Generated<Date>;
   updated_at: Timestamp;
 }

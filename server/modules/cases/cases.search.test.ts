@@ -17,8 +17,9 @@ import {
   createVillage,
   type StaffSession,
 } from '../../../test/factories.ts';
+import { visibleByDefinition } from '../../../test/visibility.ts';
 import type { StaffActor } from '../../authz/actor.ts';
-import { caseVisibleTo } from '../../authz/scope.ts';
+import { caseKeys, PERIOD_SECONDS, periodKey } from '../../authz/scope.ts';
 import type { DB } from '../../db/schema.ts';
 import { escapeLike } from '../orgs/orgs.repository.ts';
 import { searchCases, searchTermMatches } from './cases.repository.ts';
@@ -27,6 +28,7 @@ let env: TestEnv;
 let db: Kysely<DB>;
 const C = {} as Record<string, { id: string; code: string }>;
 const A = {} as { county: StaffActor; township: StaffActor; department: StaffActor };
+let appeal: (key: string, description: string, more?: object) => Promise<void>;
 
 async function actorOf(s: StaffSession): Promise<StaffActor> {
   const u = await db
@@ -63,7 +65,7 @@ beforeAll(async () => {
   A.department = await actorOf(await createStaff(env, 'department_handler', { orgId: dept }));
 
   const op = as(env, operator);
-  const appeal = async (key: string, description: string, more: object = {}) => {
+  appeal = async (key: string, description: string, more: object = {}) => {
     const res = await op.post('/api/cases', {
       type: 'appeal',
       channel: 'phone',
@@ -99,10 +101,10 @@ async function search(actor: StaffActor, q: string) {
   return r.items.map((i) => i.id);
 }
 
-/** The definition: visible, every term by plain LIKE (no gram condition), newest first. */
+/** The definition: visible (written out plainly), every term by plain LIKE (no index condition), newest first. */
 async function byLike(actor: StaffActor, q: string) {
   const terms = q.split(/\s+/).filter(Boolean).slice(0, 5);
-  const r = await sql<{ id: string }>`select c.id from cases c where ${caseVisibleTo(actor, 'c')}
+  const r = await sql<{ id: string }>`select c.id from cases c where ${visibleByDefinition(actor, 'c')}
     ${sql.join(
       terms.map((t) => sql`and c.search_text like ${`%${escapeLike(t)}%`}`),
       sql` `,
@@ -228,6 +230,85 @@ describe('keyword search through the gram index', () => {
       )}`.execute(trx);
       return r.rows.map((x) => Object.values(x)[0]).join('\n');
     });
-    expect(plan).toContain('cases_search_grams_idx');
+    expect(plan).toContain('cases_search_idx');
+  });
+});
+
+describe('newest periods first', () => {
+  const DAY = 86_400_000;
+  const TERM = '周期检查样本';
+  // Days from now: long ago, around the start of the periods searched first, now, and one case
+  // 70 days ahead (a clock running ahead), beyond the periods searched first.
+  const OFFSETS = [-400, -200, -100, -45, -40, -31, -2, 0, 70];
+
+  beforeAll(async () => {
+    for (const [i, d] of OFFSETS.entries()) {
+      await appeal(`period${i}`, `${TERM} ${i} 号`);
+      await sql`update cases set received_at = ${new Date(Date.now() + d * DAY)} where id = ${C[`period${i}`]!.id}`.execute(
+        db,
+      );
+    }
+    // Sent to the department by a plain insert: the trigger on case_units gives it the case's key.
+    await sql`insert into case_units (case_id, org_id, relation, county_code, assigned_at)
+      values (${C.period7!.id}, ${A.department.orgId}, 'assist', ${A.department.countyCode}, now())`.execute(db);
+  });
+
+  async function expectPages(actor: StaffActor, now: Date) {
+    const want = await byLike(actor, TERM);
+    expect(want.length).toBeGreaterThan(0);
+    for (const limit of [1, 2, 3, 5, 20]) {
+      for (const offset of [0, 1, 4]) {
+        const r = await searchCases(db, actor, { queue: 'all', q: TERM, limit, offset }, now);
+        expect(
+          r.items.map((x) => x.id),
+          `${actor.role} ${limit}@${offset}`,
+        ).toEqual(want.slice(offset, offset + limit));
+        expect(r.hasMore).toBe(want.length > offset + limit);
+      }
+    }
+  }
+
+  it('the period keys of the server and of the database agree', async () => {
+    const at = [
+      new Date(0),
+      new Date(PERIOD_SECONDS * 1000 - 1),
+      new Date(PERIOD_SECONDS * 1000),
+      new Date('2026-11-30T23:59:59.999+08:00'),
+      new Date(Date.now()),
+    ];
+    for (const d of at) {
+      const r = await sql<{
+        keys: string[];
+      }>`select gz_case_keys('/a/', null, null, ${d}, '{}') as keys`.execute(db);
+      expect(r.rows[0]!.keys[0], d.toISOString()).toBe(periodKey(d));
+    }
+  });
+
+  it('the newest periods hold the newest cases: the index finds them by their key', async () => {
+    const now = new Date();
+    const recent = [-1, 0, 1].map((k) => periodKey(new Date(now.getTime() + k * PERIOD_SECONDS * 1000)));
+    const r = await sql<{ id: string }>`select c.id from cases c where ${caseKeys('c')} && ${recent}::text[]
+      and c.search_text like ${`%${TERM}%`}`.execute(db);
+    const found = r.rows.map((x) => x.id);
+    // -2 days and now are in them; 400 days ago is not.
+    expect(found).toContain(C.period6!.id);
+    expect(found).toContain(C.period7!.id);
+    expect(found).not.toContain(C.period0!.id);
+  });
+
+  it('a case newer than the periods searched first still comes first', async () => {
+    await expectPages(A.county, new Date());
+    await expectPages(A.township, new Date());
+    const r = await searchCases(db, A.county, { queue: 'all', q: TERM, limit: 1, offset: 0 }, new Date());
+    expect(r.items[0]!.id).toBe(C.period8!.id);
+  });
+
+  it('pages equal the whole search when the newest periods fill them, and when they do not', async () => {
+    await sql`update cases set received_at = ${new Date(Date.now() - 500 * DAY)} where id = ${C.period8!.id}`.execute(
+      db,
+    );
+    for (const actor of [A.county, A.township, A.department]) await expectPages(actor, new Date());
+    // Searched as if it were a year later: the newest periods hold none of them.
+    await expectPages(A.county, new Date(Date.now() + 365 * DAY));
   });
 });
