@@ -11,10 +11,10 @@
  */
 import { sql } from 'kysely';
 import type { StaffActor } from '../server/authz/actor.ts';
-import { caseVisibleTo } from '../server/authz/scope.ts';
 import type { AppContext } from '../server/context.ts';
 import type { CaseFilter } from '../server/modules/cases/cases.repository.ts';
 import { listCases } from '../server/modules/cases/cases.service.ts';
+import { visibleByDefinition } from '../test/visibility.ts';
 import { type Benchmark, percentile } from './lib/bench.ts';
 import { machineNote } from './lib/context.ts';
 import { dataset, staffActor } from './lib/datasets.ts';
@@ -107,7 +107,8 @@ const bench: Benchmark = {
     }
 
     // Baseline: the keyword searches as the naive implementation does them — one sequential scan
-    // of the cases table (visibility, LIKE on the text, newest first), no index at all.
+    // of the cases table (the visibility rule written out plainly, LIKE on the text, newest first),
+    // no index at all.
     const baseRounds = Number(o.args['baseline-rounds'] ?? (o.smoke ? 1 : 2));
     const base: number[] = [];
     const searches = queries.filter((x) => x.filter.q);
@@ -119,7 +120,7 @@ const bench: Benchmark = {
           await sql`set local enable_bitmapscan = off`.execute(trx);
           await sql`set local enable_indexonlyscan = off`.execute(trx);
           await sql`select c.id, c.code, c.title, c.state, c.received_at from cases c
-            where ${caseVisibleTo(x.actor, 'c')} and c.search_text like ${`%${x.filter.q}%`}
+            where ${visibleByDefinition(x.actor, 'c')} and c.search_text like ${`%${x.filter.q}%`}
             order by c.received_at desc, c.id limit ${page.limit + 1}`.execute(trx);
         });
         base.push(performance.now() - t0);

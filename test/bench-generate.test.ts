@@ -99,6 +99,16 @@ describe('benchmark data generator', () => {
     expect(years.rows[0]!.n).toBeGreaterThanOrEqual(3);
   });
 
+  it('gives every clone the units of its case_units (copied, since the clone skips triggers)', async () => {
+    const r = await sql<{ drift: number; sent: number }>`
+      select count(*) filter (where c.unit_ids is distinct from coalesce((select array_agg(distinct cu.org_id
+        order by cu.org_id) from case_units cu where cu.case_id = c.id), '{}'))::int as drift,
+        count(*) filter (where cardinality(c.unit_ids) > 0)::int as sent
+      from cases c`.execute(env.ctx.database.db);
+    expect(r.rows[0]!.drift).toBe(0);
+    expect(r.rows[0]!.sent).toBeGreaterThan(100);
+  });
+
   it('serves dashboard figures equal to a naive count of the cases and events', async () => {
     const db = env.ctx.database.db;
     const leader = await staffActor(env.ctx, { username: 'leader' });

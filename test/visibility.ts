@@ -15,6 +15,7 @@ export function visibleByDefinition(actor: StaffActor, table: string): RawBuilde
     ${t('path')} like ${`${actor.scopePath}%`}
     or ${t('lead_org_id')} = ${unit}
     or ${t('reporter_user_id')} = ${actor.userId}
-    or exists (select 1 from case_units cu where cu.case_id = ${t('id')} and cu.org_id = ${unit})
+    or exists (select 1 from case_units cu
+      where cu.case_id = ${t('id')} and cu.county_code = ${actor.countyCode} and cu.org_id = ${unit})
   ))`;
 }
