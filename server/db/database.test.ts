@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/db.ts';
 import { ensureCounty } from '../../test/factories.ts';
-import type { Database } from './database.ts';
+import { type Database, withoutPreparedStatements } from './database.ts';
 import { listMigrations, migrate } from './migrate.ts';
 import { describeSchema, SNAPSHOT_FILE } from './snapshot.ts';
 
@@ -106,5 +106,41 @@ describe('prepared statements', () => {
     const mine = names.filter((s) => s === 'select "code" from "counties" where "code" = $1');
     expect(mine).toHaveLength(1);
     expect(names.some((s) => s.includes('pg_prepared_statements'))).toBe(false);
+  });
+
+  it('work run withoutPreparedStatements stays unnamed; the same statement outside it is prepared', async () => {
+    const probeText = 'select "id" from "categories" where "id" = $1 and "name" = $2';
+    const other = 'select "name" from "counties" where "code" = $1 and "name" = $2';
+    const seen = await database.transaction(async (trx) => {
+      const listed = async () =>
+        (
+          await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(trx)
+        ).rows.map((x) => x.statement);
+      const probe = () =>
+        trx
+          .selectFrom('categories')
+          .select('id')
+          .where('id', '=', 'none')
+          .where('name', '=', 'probe')
+          .execute();
+      // Inside, three times, while a statement started outside runs beside it (prepared as usual).
+      await Promise.all([
+        withoutPreparedStatements(async () => {
+          for (let i = 0; i < 3; i++) await probe();
+        }),
+        trx
+          .selectFrom('counties')
+          .select('name')
+          .where('code', '=', 'none')
+          .where('name', '=', 'x')
+          .execute(),
+      ]);
+      const inside = await listed();
+      await probe();
+      return { inside, after: await listed() };
+    });
+    expect(seen.inside).not.toContain(probeText);
+    expect(seen.inside).toContain(other);
+    expect(seen.after).toContain(probeText);
   });
 });

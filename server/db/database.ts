@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -152,6 +153,17 @@ function wrap(
 const MAX_PREPARED = 400;
 const preparedNames = new Map<string, string>();
 const patched = new WeakSet<pg.PoolClient>();
+const unpreparedWork = new AsyncLocalStorage<true>();
+
+/**
+ * Runs `fn` with its statements unnamed: for one-off bulk work (the demo county's year of history
+ * on first start) whose hundreds of statement shapes would otherwise take the MAX_PREPARED names
+ * from the requests that come after it and keep their plans in memory for good (on PGlite, in the
+ * server's own memory). Work outside `fn`, concurrent requests included, is prepared as usual.
+ */
+export function withoutPreparedStatements<T>(fn: () => Promise<T>): Promise<T> {
+  return unpreparedWork.run(true, fn);
+}
 
 /**
  * Prepared statements for every statement Kysely sends: the pool's clients name each statement
@@ -172,7 +184,12 @@ function preparing(pool: pg.Pool): PostgresPool {
           values?: unknown,
         ) => {
           // Without values pg uses the simple protocol, which also carries scripts of several statements.
-          if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0)
+          if (
+            typeof text !== 'string' ||
+            !Array.isArray(values) ||
+            values.length === 0 ||
+            unpreparedWork.getStore()
+          )
             return query(text, values);
           let name = preparedNames.get(text);
           if (

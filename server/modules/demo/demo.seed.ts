@@ -1,6 +1,7 @@
 import type { StaffRole } from '../../../common/roles.ts';
 import { systemActor } from '../../authz/actor.ts';
 import type { AppContext } from '../../context.ts';
+import { withoutPreparedStatements } from '../../db/database.ts';
 import { audit } from '../audit/audit.ts';
 import { seedCategories } from '../categories/categories.loader.ts';
 import { seedDemoExchanges } from '../integrations/catalogue.seed.ts';
@@ -109,7 +110,8 @@ export async function seedDemoHistory(ctx: AppContext): Promise<void> {
   const started = Date.now();
   ctx.log.info({ cases }, 'demo history: generating a year of cases through the engine');
   try {
-    const r = await generateDemoHistory(ctx, { cases, days: 365 });
+    // Its statements stay unprepared: a one-off of many shapes (server/db/database.ts).
+    const r = await withoutPreparedStatements(() => generateDemoHistory(ctx, { cases, days: 365 }));
     ctx.log.info(
       {
         appeals: r.appeals,
