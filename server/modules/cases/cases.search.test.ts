@@ -250,7 +250,9 @@ describe('newest periods first', () => {
     }
     // Sent to the department by a plain insert: the trigger on case_units gives it the case's key.
     await sql`insert into case_units (case_id, org_id, relation, county_code, assigned_at)
-      values (${C.period7!.id}, ${A.department.orgId}, 'assist', ${A.department.countyCode}, now())`.execute(db);
+      values (${C.period7!.id}, ${A.department.orgId}, 'assist', ${A.department.countyCode}, now())`.execute(
+      db,
+    );
   });
 
   async function expectPages(actor: StaffActor, now: Date) {
