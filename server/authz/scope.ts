@@ -53,17 +53,22 @@ export function caseKeys(table: string): RawBuilder<string[]> {
 }
 
 /** The keys of `caseKeys` a staff member holds: their territory, their unit, themselves. */
-export function actorCaseKeys(actor: StaffActor): string[] {
+function actorCaseKeys(actor: StaffActor): string[] {
   return [`p:${actor.scopePath}`, `u:${actingUnitOf(actor)}`, `r:${actor.userId}`];
 }
 
-/** The key of the 30-day period holding an instant (as `gz_case_keys` computes it). */
-export function periodKey(at: Date): string {
-  return `t:${Math.floor(at.getTime() / 1000 / PERIOD_SECONDS)}`;
+/** The length of the periods of the 't:' keys, in seconds (30 days, as `gz_case_keys` counts them). */
+export const PERIOD_SECONDS = 2_592_000;
+
+/** The number of the period holding an instant. */
+export function periodOf(at: Date): number {
+  return Math.floor(at.getTime() / 1000 / PERIOD_SECONDS);
 }
 
-/** The length of the periods of `periodKey`, in seconds. */
-export const PERIOD_SECONDS = 2_592_000;
+/** The 't:' key of a period. */
+export function periodKey(period: number): string {
+  return `t:${period}`;
+}
 
 /**
  * The one filter for cases a staff member may see: inside their territory, or sent to their unit

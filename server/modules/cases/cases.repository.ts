@@ -1,6 +1,13 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { StaffActor } from '../../authz/actor.ts';
-import { actingUnitOf, caseKeys, caseVisibleTo, PERIOD_SECONDS, periodKey } from '../../authz/scope.ts';
+import {
+  actingUnitOf,
+  caseKeys,
+  caseVisibleTo,
+  PERIOD_SECONDS,
+  periodKey,
+  periodOf,
+} from '../../authz/scope.ts';
 import type { DB } from '../../db/schema.ts';
 import { escapeLike } from '../orgs/orgs.repository.ts';
 
@@ -36,9 +43,10 @@ export interface CaseFilter {
 
 /**
  * One search term occurs in the case's `search_text` (case-sensitive, as `LIKE '%term%'`). The
- * gram condition, which the GIN index `cases_search_grams_idx` answers (every pair of neighbouring
+ * gram condition, which the GIN index `cases_search_idx` answers (every pair of neighbouring
  * characters of the term, or its one character, is among the text's; migration
- * 20261130090000_case_search_grams), narrows the cases to check; the LIKE decides.
+ * 20261130090000_case_search_grams, its first column since 20261130170000_case_access_keys),
+ * narrows the cases to check; the LIKE decides.
  * `gz_term_grams` of the bound term is folded to a constant when the query is planned.
  */
 export function searchTermMatches(term: string, table = 'c'): RawBuilder<boolean> {
@@ -168,8 +176,9 @@ export async function searchCases(db: Kysely<DB>, actor: StaffActor, f: CaseFilt
   // after for a clock running ahead): their keys are in the same index (`caseKeys`), so only their
   // cases are read. When they fill the page, and no case is newer than they reach, it is the page of
   // the whole search; otherwise the whole search runs.
-  const recent = [-1, 0, 1].map((k) => periodKey(new Date(now.getTime() + k * PERIOD_SECONDS * 1000)));
-  const recentEnd = new Date((Math.floor(now.getTime() / 1000 / PERIOD_SECONDS) + 2) * PERIOD_SECONDS * 1000);
+  const period = periodOf(now);
+  const recent = [period - 1, period, period + 1].map(periodKey);
+  const recentEnd = new Date((period + 2) * PERIOD_SECONDS * 1000);
   const rows = await db.transaction().execute(async (trx) => {
     // For this query only: no JIT compilation (planned for the estimated cost of a whole scan, it
     // took 1–2 s at 1M cases for queries that read one page), and bitmaps that stay exact (a lossy

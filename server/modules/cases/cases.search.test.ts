@@ -19,7 +19,7 @@ import {
 } from '../../../test/factories.ts';
 import { visibleByDefinition } from '../../../test/visibility.ts';
 import type { StaffActor } from '../../authz/actor.ts';
-import { caseKeys, PERIOD_SECONDS, periodKey } from '../../authz/scope.ts';
+import { caseKeys, PERIOD_SECONDS, periodKey, periodOf } from '../../authz/scope.ts';
 import type { DB } from '../../db/schema.ts';
 import { escapeLike } from '../orgs/orgs.repository.ts';
 import { searchCases, searchTermMatches } from './cases.repository.ts';
@@ -282,13 +282,14 @@ describe('newest periods first', () => {
       const r = await sql<{
         keys: string[];
       }>`select gz_case_keys('/a/', null, null, ${d}, '{}') as keys`.execute(db);
-      expect(r.rows[0]!.keys[0], d.toISOString()).toBe(periodKey(d));
+      expect(r.rows[0]!.keys[0], d.toISOString()).toBe(periodKey(periodOf(d)));
     }
   });
 
   it('the newest periods hold the newest cases: the index finds them by their key', async () => {
     const now = new Date();
-    const recent = [-1, 0, 1].map((k) => periodKey(new Date(now.getTime() + k * PERIOD_SECONDS * 1000)));
+    const p = periodOf(now);
+    const recent = [p - 1, p, p + 1].map(periodKey);
     const r = await sql<{ id: string }>`select c.id from cases c where ${caseKeys('c')} && ${recent}::text[]
       and c.search_text like ${`%${TERM}%`}`.execute(db);
     const found = r.rows.map((x) => x.id);
