@@ -10,6 +10,7 @@
  * map is written beside it: `node --enable-source-maps dist/server/cli.mjs …` maps stack traces
  * back to the TypeScript when debugging (not on by default: it keeps the map in memory).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -17,9 +18,14 @@ import { build } from 'esbuild';
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const SERVER_BUNDLE = path.join(root, 'dist', 'server', 'cli.mjs');
 
-/** Builds the bundle; resolves when it is written. */
+/**
+ * Builds the bundle; resolves when it is written. Each file is written beside its place and then
+ * renamed over it, so a process starting the server meanwhile (a test, a benchmark, CI runs them side
+ * by side) reads the old bundle or the new one, never half of one.
+ */
 export async function buildServer(): Promise<void> {
-  await build({
+  const out = await build({
+    write: false,
     entryPoints: [path.join(root, 'server', 'cli.ts')],
     outfile: SERVER_BUNDLE,
     bundle: true,
@@ -32,6 +38,12 @@ export async function buildServer(): Promise<void> {
     logLevel: 'warning',
     legalComments: 'none',
   });
+  fs.mkdirSync(path.dirname(SERVER_BUNDLE), { recursive: true });
+  for (const file of out.outputFiles) {
+    const tmp = `${file.path}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, file.contents);
+    fs.renameSync(tmp, file.path);
+  }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

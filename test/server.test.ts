@@ -13,7 +13,9 @@ import { buildServer, SERVER_BUNDLE } from '../scripts/build-server.ts';
  * database when TEST_DATABASE_URL is set), then the CLI (through tsx, as `gongzhi`) against it.
  */
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gz-start-'));
-const port = 20000 + Math.floor(Math.random() * 20000);
+// Below Linux's ephemeral range (32768–60999), where the OS picks the ports that other tests' servers
+// (listen on port 0) and every outgoing connection use; port + 1 is taken too.
+const port = 20000 + Math.floor(Math.random() * 12000);
 const base = `http://127.0.0.1:${port}`;
 let databaseUrl = '';
 const children: ChildProcess[] = [];
