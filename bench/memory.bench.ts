@@ -35,16 +35,26 @@ async function bareNodeRss(): Promise<number> {
   return rss;
 }
 
-/** RSS sampled every second for `ms`: the reading 10 s in and the last one. */
-async function idleRss(rss: () => number, ms: number): Promise<{ at10s: number; last: number }> {
+/**
+ * RSS sampled every second for `ms`: the reading 10 s in, the last one, and from which second on
+ * every reading stayed within 5 MB of the last (when the process had settled).
+ */
+async function idleRss(
+  rss: () => number,
+  ms: number,
+): Promise<{ at10s: number; last: number; settledAfterS: number }> {
   const t0 = Date.now();
-  let at10s = Number.NaN;
+  const samples: { s: number; mb: number }[] = [];
   for (;;) {
     await sleep(1000);
-    const v = rss();
-    if (Number.isNaN(at10s) && Date.now() - t0 >= Math.min(10_000, ms)) at10s = v;
-    if (Date.now() - t0 >= ms) return { at10s, last: v };
+    samples.push({ s: (Date.now() - t0) / 1000, mb: rss() });
+    if (Date.now() - t0 >= ms) break;
   }
+  const last = samples.at(-1)!.mb;
+  const at10s = (samples.find((x) => x.s >= Math.min(10, ms / 1000)) ?? samples.at(-1)!).mb;
+  let settled = samples.length - 1;
+  while (settled > 0 && Math.abs(samples[settled - 1]!.mb - last) <= 5) settled--;
+  return { at10s, last, settledAfterS: Math.round(samples[settled]!.s) };
 }
 
 /** Samples RSS every 200 ms while `work` runs; returns the peak. */
@@ -87,6 +97,9 @@ const bench: Benchmark = {
       try {
         const idle = await idleRss(() => s.rssMb(), idleMs);
         if (engine === 'pglite') idleFirst = idle.last;
+        notes.push(
+          `${tag} first start: ${idle.at10s} MB 10 s in, within 5 MB of ${idle.last} MB from ${idle.settledAfterS} s on`,
+        );
         figures.push(
           { name: `${tag} first start, 10 s after ready`, value: idle.at10s, unit: 'MB', better: 'lower' },
           {
@@ -120,6 +133,9 @@ const bench: Benchmark = {
         try {
           const idle = await idleRss(() => again.rssMb(), idleMs);
           restarted = idle.last;
+          notes.push(
+            `PGlite restarted: ${idle.at10s} MB 10 s in, within 5 MB of ${idle.last} MB from ${idle.settledAfterS} s on`,
+          );
           figures.push({
             name: 'PGlite restarted, 10 s after ready',
             value: idle.at10s,
