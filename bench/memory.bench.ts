@@ -98,7 +98,7 @@ const bench: Benchmark = {
         const idle = await idleRss(() => s.rssMb(), idleMs);
         if (engine === 'pglite') idleFirst = idle.last;
         notes.push(
-          `${tag} first start: ${idle.at10s} MB 10 s in, within 5 MB of ${idle.last} MB from ${idle.settledAfterS} s on`,
+          `${tag} first start: ${idle.at10s.toFixed(0)} MB 10 s in, within 5 MB of ${idle.last.toFixed(0)} MB from ${idle.settledAfterS} s on`,
         );
         figures.push(
           { name: `${tag} first start, 10 s after ready`, value: idle.at10s, unit: 'MB', better: 'lower' },
@@ -134,7 +134,7 @@ const bench: Benchmark = {
           const idle = await idleRss(() => again.rssMb(), idleMs);
           restarted = idle.last;
           notes.push(
-            `PGlite restarted: ${idle.at10s} MB 10 s in, within 5 MB of ${idle.last} MB from ${idle.settledAfterS} s on`,
+            `PGlite restarted: ${idle.at10s.toFixed(0)} MB 10 s in, within 5 MB of ${idle.last.toFixed(0)} MB from ${idle.settledAfterS} s on`,
           );
           figures.push({
             name: 'PGlite restarted, 10 s after ready',
