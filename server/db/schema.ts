@@ -115,6 +115,13 @@ export interface OtpCodesTable {
   expires_at: Date;
 }
 
+/** Rate-limit counters shared by the app processes on PostgreSQL (`server/http/rate-limit-store.ts`). */
+export interface RateLimitsTable {
+  key: string;
+  hits: number;
+  window_end: Date;
+}
+
 export interface AuditLogTable {
   id: Generated<number>;
   county_code: string;
@@ -408,6 +415,7 @@ export interface DB {
   citizens: CitizensTable;
   sessions: SessionsTable;
   otp_codes: OtpCodesTable;
+  rate_limits: RateLimitsTable;
   audit_log: AuditLogTable;
   schema_migrations: SchemaMigrationsTable;
   categories: CategoriesTable;

@@ -42,6 +42,7 @@ import { registerUserRoutes } from '../modules/users/users.routes.ts';
 import { registerWebhookRoutes } from '../modules/webhooks/webhooks.routes.ts';
 import { checkAuthenticated, checkPermission } from './access.ts';
 import { createPortalHtml, JS_COOKIE, type PortalHtml } from './portal-html.ts';
+import { databaseRateLimitStore } from './rate-limit-store.ts';
 import {
   contentSecurityPolicyHeader,
   DOCS_CSP,
@@ -107,6 +108,10 @@ export async function buildApp(ctx: AppContext, state: AppState = { ready: true 
   await app.register(fastifyRateLimit, {
     global: false,
     errorResponseBuilder: () => new AppError('RATE_LIMITED'),
+    // On PostgreSQL the counts live in the database, shared by every app process (decision 0032).
+    ...(ctx.database.engine === 'postgres'
+      ? { store: databaseRateLimitStore(ctx.database.db), skipOnError: true }
+      : {}),
   });
 
   await app.register(fastifySwagger, {

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.ts';
 import { deliverOutbox } from '../engine/notify.ts';
 import { sweepOverdue, sweepWarnings } from '../engine/sweep.ts';
+import { forgetEndedRateLimits } from '../http/rate-limit-store.ts';
 import { sweepOrphanUploads } from '../modules/attachments/attachments.service.ts';
 import { monitorDevices } from '../modules/iot/heartbeat.ts';
 import { applyRetention } from '../modules/privacy/retention.ts';
@@ -14,7 +15,8 @@ export function startWorker(ctx: AppContext, opts: { intervalMs?: number } = {})
   const interval = opts.intervalMs ?? Number(process.env.SWEEP_INTERVAL_MS ?? 5000);
   let running: Promise<void> | null = null;
   let stopped = false;
-  // Retention walks an index of closed cases: once an hour is plenty (periods are counted in days).
+  // Retention walks an index of closed cases: once an hour is plenty (periods are counted in days);
+  // the shared rate-limit counters of windows long ended go at the same time.
   let retentionAt = 0;
   const tick = () => {
     if (running || stopped) return;
@@ -31,6 +33,7 @@ export function startWorker(ctx: AppContext, opts: { intervalMs?: number } = {})
           const r = await applyRetention(ctx);
           if (r.cases || r.citizens)
             ctx.log.info({ retention: r }, 'personal data past its retention period removed');
+          await forgetEndedRateLimits(ctx.database.db);
         }
       } catch (err) {
         ctx.log.warn({ err }, 'background sweep failed; will retry');
